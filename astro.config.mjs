@@ -1,0 +1,19 @@
+// @ts-check
+import { defineConfig } from "astro/config";
+import node from "@astrojs/node";
+import mdx from "@astrojs/mdx";
+
+export default defineConfig({
+  output: "server",
+  adapter: node({ mode: "standalone" }),
+  integrations: [mdx()],
+  // Refuses cross-site form posts; JSON endpoints add their own check (src/lib/http.ts).
+  security: { checkOrigin: true },
+  server: { host: "127.0.0.1", port: 4321 },
+  build: { inlineStylesheets: "never" },
+  devToolbar: { enabled: false },
+  vite: {
+    resolve: { tsconfigPaths: true },
+    ssr: { external: ["@node-rs/argon2", "@libsql/client", "libsql"] },
+  },
+});

@@ -1,0 +1,191 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, isExample, updatedAt } from "./common";
+
+export const AGGREGATOR_KINDS = ["national", "regional", "metropolitan_city", "province"] as const;
+export const INSTRUMENT_TYPES = ["convenzione", "accordo_quadro", "sda", "gara_su_delega"] as const;
+export const CONVENTION_STATUSES = ["planned", "tender_in_progress", "active", "exhausted", "expired"] as const;
+export const INITIATIVE_STAGES = ["proposed", "planning", "tender", "active", "completed"] as const;
+
+export type AggregatorKind = (typeof AGGREGATOR_KINDS)[number];
+export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
+export type ConventionStatus = (typeof CONVENTION_STATUSES)[number];
+export type InitiativeStage = (typeof INITIATIVE_STAGES)[number];
+
+/** E-procurement platforms and other tools the aggregators run. */
+export const tools = sqliteTable("tools", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  kind: text("kind").notNull(),
+  url: text("url"),
+  description: text("description").notNull().default(""),
+  isExample: isExample(),
+});
+
+/** Which platforms talk to which, and how (the protocol's interoperability promise). */
+export const toolLinks = sqliteTable(
+  "tool_links",
+  {
+    fromToolId: text("from_tool_id")
+      .notNull()
+      .references(() => tools.id, { onDelete: "cascade" }),
+    toToolId: text("to_tool_id")
+      .notNull()
+      .references(() => tools.id, { onDelete: "cascade" }),
+    description: text("description").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fromToolId, t.toToolId] })],
+);
+
+export const aggregators = sqliteTable("aggregators", {
+  /** Slug, used in URLs. */
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  shortName: text("short_name").notNull(),
+  kind: text("kind", { enum: AGGREGATOR_KINDS }).notNull(),
+  /** Region the aggregator serves, or "Italia" for the national one. */
+  region: text("region").notNull(),
+  territory: text("territory").notNull(),
+  website: text("website"),
+  platformId: text("platform_id").references(() => tools.id, { onDelete: "set null" }),
+  email: text("email"),
+  phone: text("phone"),
+  address: text("address"),
+  description: text("description").notNull().default(""),
+  isExample: isExample(),
+  updatedAt: updatedAt(),
+});
+
+/** The shared taxonomy on which national and regional items meet. */
+export const categories = sqliteTable("categories", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description").notNull().default(""),
+});
+
+/** CPV codes (EU Common Procurement Vocabulary) of each category. */
+export const categoryCpvCodes = sqliteTable(
+  "category_cpv_codes",
+  {
+    categoryId: text("category_id")
+      .notNull()
+      .references(() => categories.id, { onDelete: "cascade" }),
+    code: text("code").notNull(),
+    label: text("label").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.categoryId, t.code] }), index("category_cpv_code_idx").on(t.code)],
+);
+
+export const conventions = sqliteTable(
+  "conventions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    slug: text("slug").notNull().unique(),
+    aggregatorId: text("aggregator_id")
+      .notNull()
+      .references(() => aggregators.id),
+    categoryId: text("category_id")
+      .notNull()
+      .references(() => categories.id),
+    instrumentType: text("instrument_type", { enum: INSTRUMENT_TYPES }).notNull(),
+    title: text("title").notNull(),
+    summary: text("summary").notNull().default(""),
+    description: text("description").notNull().default(""),
+    cig: text("cig"),
+    status: text("status", { enum: CONVENTION_STATUSES }).notNull(),
+    /** ISO dates (YYYY-MM-DD): the catalog filters and sorts on them as text. */
+    publishedOn: text("published_on"),
+    startDate: text("start_date"),
+    endDate: text("end_date"),
+    /** Euro cents. */
+    ceilingValue: integer("ceiling_value"),
+    usedValue: integer("used_value"),
+    orderingUrl: text("ordering_url"),
+    isExample: isExample(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("conventions_aggregator_idx").on(t.aggregatorId, t.status),
+    index("conventions_category_idx").on(t.categoryId, t.status),
+    index("conventions_status_end_idx").on(t.status, t.endDate),
+    index("conventions_end_idx").on(t.endDate),
+  ],
+);
+
+export const conventionLots = sqliteTable(
+  "convention_lots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conventionId: integer("convention_id")
+      .notNull()
+      .references(() => conventions.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    name: text("name").notNull(),
+    /** Region the lot covers ("Italia" for national lots). */
+    region: text("region").notNull(),
+    territory: text("territory").notNull().default(""),
+    supplier: text("supplier"),
+    ceilingValue: integer("ceiling_value"),
+  },
+  (t) => [uniqueIndex("convention_lots_number_uq").on(t.conventionId, t.number), index("convention_lots_region_idx").on(t.region)],
+);
+
+export const jointInitiatives = sqliteTable("joint_initiatives", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  slug: text("slug").notNull().unique(),
+  title: text("title").notNull(),
+  summary: text("summary").notNull().default(""),
+  description: text("description").notNull().default(""),
+  categoryId: text("category_id").references(() => categories.id),
+  stage: text("stage", { enum: INITIATIVE_STAGES }).notNull(),
+  startDate: text("start_date"),
+  endDate: text("end_date"),
+  isExample: isExample(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const jointInitiativePartners = sqliteTable(
+  "joint_initiative_partners",
+  {
+    initiativeId: integer("initiative_id")
+      .notNull()
+      .references(() => jointInitiatives.id, { onDelete: "cascade" }),
+    aggregatorId: text("aggregator_id")
+      .notNull()
+      .references(() => aggregators.id),
+  },
+  (t) => [primaryKey({ columns: [t.initiativeId, t.aggregatorId] }), index("jip_aggregator_idx").on(t.aggregatorId)],
+);
+
+export const activityPlans = sqliteTable(
+  "activity_plans",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    aggregatorId: text("aggregator_id")
+      .notNull()
+      .references(() => aggregators.id),
+    year: integer("year").notNull(),
+    notes: text("notes").notNull().default(""),
+    isExample: isExample(),
+  },
+  (t) => [uniqueIndex("activity_plans_uq").on(t.aggregatorId, t.year)],
+);
+
+export const activityPlanItems = sqliteTable(
+  "activity_plan_items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    planId: integer("plan_id")
+      .notNull()
+      .references(() => activityPlans.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    categoryId: text("category_id").references(() => categories.id),
+    instrumentType: text("instrument_type", { enum: INSTRUMENT_TYPES }),
+    /** e.g. "2026-T2" */
+    expectedPeriod: text("expected_period"),
+    estimatedValue: integer("estimated_value"),
+    conventionId: integer("convention_id").references(() => conventions.id, { onDelete: "set null" }),
+  },
+  (t) => [index("activity_plan_items_plan_idx").on(t.planId)],
+);

@@ -1,0 +1,6 @@
+export * from "./accounts";
+export * from "./catalog";
+export * from "./press";
+export * from "./learning";
+export * from "./alerts";
+export * from "./system";

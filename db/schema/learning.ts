@@ -1,0 +1,105 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt } from "./common";
+import { users } from "./accounts";
+
+/** The shape of a course at one point in time, synced from content/courses. */
+export interface CourseStructure {
+  title: string;
+  hours: number;
+  passMark: number;
+  maxAttempts: number;
+  modules: { slug: string; title: string; lessons: { slug: string; title: string }[] }[];
+  quiz: {
+    id: string;
+    prompt: string;
+    options: { id: string; text: string }[];
+    correct: string[];
+    explanation: string;
+  }[];
+}
+
+/** Every distinct structure of a course gets a version; progress is read against the current one. */
+export const courseVersions = sqliteTable(
+  "course_versions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseSlug: text("course_slug").notNull(),
+    version: integer("version").notNull(),
+    structureHash: text("structure_hash").notNull(),
+    structure: text("structure", { mode: "json" }).$type<CourseStructure>().notNull(),
+    isCurrent: integer("is_current", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("course_versions_uq").on(t.courseSlug, t.version), index("course_versions_current_idx").on(t.courseSlug, t.isCurrent)],
+);
+
+export const enrolments = sqliteTable(
+  "enrolments",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseSlug: text("course_slug").notNull(),
+    enrolledAt: createdAt(),
+    lastLessonSlug: text("last_lesson_slug"),
+    lastActivityAt: integer("last_activity_at", { mode: "timestamp_ms" }),
+    completedAt: integer("completed_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.courseSlug] }), index("enrolments_course_idx").on(t.courseSlug)],
+);
+
+export const lessonCompletions = sqliteTable(
+  "lesson_completions",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseSlug: text("course_slug").notNull(),
+    lessonSlug: text("lesson_slug").notNull(),
+    completedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.courseSlug, t.lessonSlug] })],
+);
+
+export const quizAttempts = sqliteTable(
+  "quiz_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseSlug: text("course_slug").notNull(),
+    courseVersionId: integer("course_version_id")
+      .notNull()
+      .references(() => courseVersions.id),
+    answers: text("answers", { mode: "json" }).$type<Record<string, string[]>>().notNull(),
+    /** Percentage 0–100. */
+    score: integer("score").notNull(),
+    passed: integer("passed", { mode: "boolean" }).notNull(),
+    submittedAt: createdAt(),
+  },
+  (t) => [index("quiz_attempts_user_course_idx").on(t.userId, t.courseSlug)],
+);
+
+/** Kept when an account is deleted: the holder's name stays, the link to the user goes. */
+export const certificates = sqliteTable(
+  "certificates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** Unguessable public code used in the verification URL. */
+    code: text("code").notNull().unique(),
+    userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
+    holderName: text("holder_name").notNull(),
+    courseSlug: text("course_slug").notNull(),
+    courseTitle: text("course_title").notNull(),
+    courseVersionId: integer("course_version_id")
+      .notNull()
+      .references(() => courseVersions.id),
+    hours: integer("hours").notNull(),
+    score: integer("score").notNull(),
+    issuedAt: createdAt(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    revokedReason: text("revoked_reason"),
+  },
+  (t) => [uniqueIndex("certificates_user_course_uq").on(t.userId, t.courseSlug)],
+);

@@ -1,0 +1,91 @@
+/**
+ * `npm start`: builds if the sources changed, migrates, seeds an empty
+ * database, then serves the site and (unless WORKER=off) runs the alert
+ * worker in the same process.
+ */
+import { spawn } from "node:child_process";
+import http from "node:http";
+import { pathToFileURL } from "node:url";
+import { config, ConfigError } from "@/config";
+import { closeDatabase, connection } from "@/lib/db";
+import { log, errorMessage, setLogLevel } from "@/lib/log";
+import { prepareDatabase } from "@/seed/prepare";
+import { startBackgroundJobs } from "@/jobs";
+import { needsBuild, serverEntry } from "./build-state";
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function build(root: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("astro", ["build"], { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: process.env });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`astro build è terminato con codice ${code}`))));
+  });
+}
+
+const started = performance.now();
+let cfg;
+try {
+  cfg = config();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+setLogLevel(cfg.LOG_LEVEL);
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+
+if (needsBuild(cfg.root)) {
+  process.stderr.write("Compilazione del sito (solo al primo avvio o dopo una modifica)…\n");
+  try {
+    await build(cfg.root);
+  } catch (error) {
+    fail(`Compilazione non riuscita: ${errorMessage(error)}`);
+  }
+}
+
+let conn;
+try {
+  conn = await connection();
+  const prepared = await prepareDatabase(conn, cfg.root, (m) => process.stderr.write(`  … ${m}\n`));
+  if (prepared.seeded) process.stderr.write(`Dati dimostrativi caricati: ${prepared.summaries.join("; ")}\n`);
+} catch (error) {
+  fail(`Database non disponibile (${cfg.databaseUrl.startsWith("file:") ? cfg.databaseUrl : "server libSQL"}): ${errorMessage(error)}`);
+}
+
+// The built server must not listen on its own: this process owns the socket.
+process.env.ASTRO_NODE_AUTOSTART = "disabled";
+const { handler } = (await import(pathToFileURL(serverEntry(cfg.root)).href)) as {
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+};
+const server = http.createServer(handler);
+server.keepAliveTimeout = 65_000;
+server.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EADDRINUSE") fail(`La porta ${cfg.PORT} su ${cfg.HOST} è già in uso: imposta PORT con una porta libera.`);
+  if (error.code === "EACCES") fail(`Permesso negato per la porta ${cfg.PORT}: usa una porta superiore a 1024.`);
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") fail(`HOST non valido: ${cfg.HOST} non è un indirizzo di questa macchina.`);
+  fail(`Impossibile avviare il server: ${errorMessage(error)}`);
+});
+server.listen(cfg.PORT, cfg.HOST, () => {
+  const mail = cfg.SMTP_URL ? `server SMTP ${new URL(cfg.SMTP_URL).host}` : `cartella ${cfg.outboxDir} (file .eml)`;
+  process.stdout.write(`Aggrega è pronto su ${cfg.siteUrl} (in ascolto su ${cfg.HOST}:${cfg.PORT}, avvio in ${elapsed()})\nPosta in uscita: ${mail}\n`);
+  log("info", "server.started", { host: cfg.HOST, port: cfg.PORT });
+});
+
+const jobs = cfg.WORKER === "on" ? startBackgroundJobs() : undefined;
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log("info", "server.stopping", { signal });
+  server.close();
+  server.closeIdleConnections();
+  await jobs?.stop();
+  await closeDatabase();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,97 @@
+/**
+ * The only place that reads the environment. It is parsed once, with zod, and
+ * an invalid value stops the process with one line that names the variable.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const libsqlUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^(file:.+|libsql:\/\/.+|https?:\/\/.+|wss?:\/\/.+)$/.test(value), {
+    message: "deve essere un URL libSQL: file:percorso/del.db, libsql://host, http(s)://host:porta",
+  });
+
+const port = z.coerce
+  .number({ message: "deve essere un numero di porta" })
+  .int("deve essere un numero intero")
+  .min(1, "deve essere compreso tra 1 e 65535")
+  .max(65535, "deve essere compreso tra 1 e 65535");
+
+const httpUrl = z.url({ protocol: /^https?$/, message: "deve essere un URL http(s) completo, ad esempio http://localhost:4321" });
+
+const EnvSchema = z.object({
+  DATABASE_URL: libsqlUrl.default("file:data/aggrega.db"),
+  DATABASE_AUTH_TOKEN: z.string().trim().min(1).optional(),
+  PORT: port.default(4321),
+  HOST: z.string().trim().min(1, "non può essere vuoto").default("127.0.0.1"),
+  SITE_URL: httpUrl.optional(),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((value) => /^smtps?:\/\/.+/.test(value), { message: "deve iniziare con smtp:// o smtps://" })
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).default("Aggrega <noreply@aggrega.localhost>"),
+  MAIL_OUTBOX_DIR: z.string().trim().min(1).default("data/outbox"),
+  UPLOADS_DIR: z.string().trim().min(1).default("data/uploads"),
+  /** Secret for signed links (preference centre, unsubscribe). When unset, one is generated once and kept in the database, so every process shares it. */
+  APP_SECRET: z.string().min(32, "deve contenere almeno 32 caratteri").optional(),
+  /** Who receives accessibility reports and similar internal notices. */
+  OFFICE_EMAIL: z.email({ message: "deve essere un indirizzo email" }).default("ufficio.stampa@aggrega.localhost"),
+  /** `off` keeps `npm start` from running the alert worker in the web process. */
+  WORKER: z.enum(["on", "off"], { message: "deve essere on oppure off" }).default("on"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Config = z.infer<typeof EnvSchema> & {
+  /** Project root: `file:` database paths and folders are resolved against it. */
+  root: string;
+  siteUrl: string;
+  databaseUrl: string;
+  outboxDir: string;
+  uploadsDir: string;
+  isLocalSite: boolean;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses an environment-like record; throws ConfigError with a one-line message. */
+export function parseConfig(env: Record<string, string | undefined>, root = process.cwd()): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? "ambiente");
+    throw new ConfigError(`Configurazione non valida: ${name} ${issue.message} (valore ricevuto: ${JSON.stringify(env[name] ?? "")}).`);
+  }
+  const parsed = result.data;
+  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(root, p));
+  const databaseUrl = parsed.DATABASE_URL.startsWith("file:")
+    ? `file:${resolve(parsed.DATABASE_URL.slice("file:".length))}`
+    : parsed.DATABASE_URL;
+  const siteUrl = (parsed.SITE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, "");
+  const host = new URL(siteUrl).hostname;
+  return {
+    ...parsed,
+    root,
+    siteUrl,
+    databaseUrl,
+    outboxDir: resolve(parsed.MAIL_OUTBOX_DIR),
+    uploadsDir: resolve(parsed.UPLOADS_DIR),
+    isLocalSite: host === "localhost" || host === "127.0.0.1" || host === "[::1]",
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process configuration, parsed on first use. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** For tests and CLIs that point one process at another database or folder. */
+export function overrideConfig(env: Record<string, string | undefined>, root?: string): Config {
+  cached = parseConfig({ ...process.env, ...env }, root);
+  return cached;
+}

@@ -1,0 +1,11 @@
+/// <reference types="astro/client" />
+
+declare namespace App {
+  interface Locals {
+    /** Set by the session middleware (src/middleware.ts) for signed-in people. */
+    user: import("@/accounts/types").SessionUser | null;
+    session: import("@/accounts/types").SessionInfo | null;
+    /** Request id, echoed in logs and in the X-Request-Id header. */
+    requestId: string;
+  }
+}

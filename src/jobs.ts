@@ -1,0 +1,49 @@
+/**
+ * Background jobs that run beside the web server in `npm start`, or alone in
+ * `npm run worker`. Each domain registers its periodic job here.
+ */
+import { log, errorMessage } from "@/lib/log";
+
+export interface BackgroundJob {
+  name: string;
+  /** Milliseconds between runs. */
+  intervalMs: number;
+  /** One pass; returns quickly when there is nothing to do. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Releases resources such as pooled connections. */
+  close?(): Promise<void>;
+}
+
+export const JOBS: BackgroundJob[] = [];
+
+export interface RunningJobs {
+  stop(): Promise<void>;
+}
+
+/** Runs every job on its interval, never two passes of one job at once. */
+export function startBackgroundJobs(jobs: BackgroundJob[] = JOBS): RunningJobs {
+  const controller = new AbortController();
+  const loops = jobs.map(async (job) => {
+    while (!controller.signal.aborted) {
+      try {
+        await job.run(controller.signal);
+      } catch (error) {
+        log("error", "job.failed", { job: job.name, error: errorMessage(error) });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, job.intervalMs);
+        controller.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+    await job.close?.();
+  });
+  return {
+    async stop() {
+      controller.abort();
+      await Promise.all(loops);
+    },
+  };
+}

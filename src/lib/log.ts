@@ -1,0 +1,22 @@
+/** Structured logs: one JSON object per line on stdout, no personal data beyond ids. */
+type Level = "debug" | "info" | "warn" | "error";
+const ORDER: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+let threshold: Level | "silent" = "info";
+
+export function setLogLevel(level: Level | "silent"): void {
+  threshold = level;
+}
+
+export function log(level: Level, event: string, fields: Record<string, unknown> = {}): void {
+  if (ORDER[level] < ORDER[threshold]) return;
+  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
+  if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
+  else process.stdout.write(`${line}\n`);
+}
+
+/** The message of an error, without its stack (stacks stay out of responses and logs). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

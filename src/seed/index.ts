@@ -1,0 +1,42 @@
+/**
+ * Loads the demonstration data in content/seed into the database. Every step
+ * is idempotent (upserts by slug), so running it twice changes nothing.
+ */
+import path from "node:path";
+import type { Database } from "@/lib/db";
+import { catalogSeed } from "@/catalog/seed";
+
+export interface SeedContext {
+  db: Database;
+  /** Folder holding the YAML seed files (content/seed). */
+  seedDir: string;
+  /** Project root, for file names in error messages. */
+  root: string;
+  progress(message: string): void;
+}
+
+export interface SeedStep {
+  name: string;
+  /** Returns a short summary such as "7 aggregatori, 10 categorie". */
+  run(ctx: SeedContext): Promise<string>;
+}
+
+export const SEED_STEPS: SeedStep[] = [catalogSeed];
+
+export async function seedDatabase(
+  db: Database,
+  options: { root: string; progress?: (message: string) => void },
+): Promise<string[]> {
+  const ctx: SeedContext = {
+    db,
+    root: options.root,
+    seedDir: path.join(options.root, "content/seed"),
+    progress: options.progress ?? (() => {}),
+  };
+  const summaries: string[] = [];
+  for (const step of SEED_STEPS) {
+    ctx.progress(`caricamento ${step.name}`);
+    summaries.push(await step.run(ctx));
+  }
+  return summaries;
+}

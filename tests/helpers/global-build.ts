@@ -1,0 +1,15 @@
+/**
+ * Before the end-to-end tests: make sure Chromium is installed (Debian's
+ * package, installed here when we are root) and that dist/ is fresh.
+ */
+import { execFileSync } from "node:child_process";
+import { ensureChromium } from "./browser";
+import { ROOT } from "./db";
+import { needsBuild } from "@/cli/build-state";
+
+export default function setup() {
+  ensureChromium();
+  if (needsBuild(ROOT)) {
+    execFileSync("astro", ["build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" } });
+  }
+}

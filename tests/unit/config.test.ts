@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "@/config";
+
+describe("parseConfig", () => {
+  it("uses the embedded defaults and resolves file paths against the root", () => {
+    const cfg = parseConfig({}, "/srv/aggrega");
+    expect(cfg.databaseUrl).toBe("file:/srv/aggrega/data/aggrega.db");
+    expect(cfg.PORT).toBe(4321);
+    expect(cfg.siteUrl).toBe("http://localhost:4321");
+    expect(cfg.outboxDir).toBe("/srv/aggrega/data/outbox");
+    expect(cfg.isLocalSite).toBe(true);
+  });
+
+  it("accepts a libSQL server URL unchanged", () => {
+    const cfg = parseConfig({ DATABASE_URL: "libsql://db.example.org", DATABASE_AUTH_TOKEN: "t" }, "/srv");
+    expect(cfg.databaseUrl).toBe("libsql://db.example.org");
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(parseConfig({ SMTP_URL: "", PORT: "" }, "/srv").PORT).toBe(4321);
+  });
+
+  it.each([
+    [{ DATABASE_URL: "postgres://x" }, /^Configurazione non valida: DATABASE_URL deve essere un URL libSQL/],
+    [{ PORT: "abc" }, /^Configurazione non valida: PORT deve essere un numero di porta/],
+    [{ PORT: "70000" }, /^Configurazione non valida: PORT deve essere compreso tra 1 e 65535/],
+    [{ SMTP_URL: "mail.example.org" }, /^Configurazione non valida: SMTP_URL deve iniziare con smtp:\/\//],
+    [{ SITE_URL: "ftp://x" }, /^Configurazione non valida: SITE_URL deve essere un URL http\(s\) completo/],
+  ])("rejects %o with one line naming the variable", (env, message) => {
+    expect(() => parseConfig(env, "/srv")).toThrow(ConfigError);
+    try {
+      parseConfig(env, "/srv");
+    } catch (error) {
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+});
