@@ -13,22 +13,25 @@ export class UsageError extends Error {}
 /** An error whose message is meant for the person at the terminal. */
 export class CliError extends Error {}
 
-export interface CliContext<V> {
-  values: V;
+/** Raw flag values; each command validates them with zod before use. */
+export type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CliContext {
+  values: FlagValues;
   progress(message: string): void;
 }
 
-export async function runCli<O extends NonNullable<ParseArgsConfig["options"]>>(
+export async function runCli(
   name: string,
   usage: string,
-  options: O,
-  main: (ctx: CliContext<ReturnType<typeof parseArgs<{ options: O; strict: true }>>["values"]>) => Promise<string>,
+  options: NonNullable<ParseArgsConfig["options"]>,
+  main: (ctx: CliContext) => Promise<string>,
 ): Promise<void> {
   const started = performance.now();
-  let values;
+  let values: FlagValues;
   try {
     values = parseArgs({ options, strict: true, allowPositionals: false, args: process.argv.slice(2) }).values;
-    if ((values as Record<string, unknown>).help) {
+    if (values.help) {
       process.stdout.write(`${usage}\n`);
       return;
     }

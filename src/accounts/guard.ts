@@ -1,0 +1,31 @@
+/**
+ * Server-side role checks for pages and endpoints. Pages call
+ * `const denied = guard(Astro, "editor"); if (denied) return denied;`
+ */
+import type { AstroGlobal, APIContext } from "astro";
+import type { Role } from "@db/schema";
+
+const RANK: Record<Role, number> = { learner: 1, editor: 2, admin: 3 };
+
+export function hasRole(user: App.Locals["user"], role: Role): boolean {
+  return user !== null && RANK[user.role] >= RANK[role];
+}
+
+/**
+ * Anonymous visitors are sent to the sign-in page (GET) or get 401;
+ * signed-in people without the role get 403. Returns undefined when allowed.
+ */
+export function guard(context: Pick<AstroGlobal | APIContext, "locals" | "request" | "url">, role: Role): Response | undefined {
+  const user = context.locals.user;
+  if (!user) {
+    if (context.request.method === "GET") {
+      const next = encodeURIComponent(context.url.pathname + context.url.search);
+      return new Response(null, { status: 303, headers: { Location: `/accedi?dopo=${next}` } });
+    }
+    return new Response("Accesso richiesto", { status: 401, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+  if (!hasRole(user, role)) {
+    return new Response("Non hai i permessi per questa pagina", { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+  return undefined;
+}
