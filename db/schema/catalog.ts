@@ -109,6 +109,7 @@ export const conventions = sqliteTable(
     index("conventions_category_idx").on(t.categoryId, t.status),
     index("conventions_status_end_idx").on(t.status, t.endDate),
     index("conventions_end_idx").on(t.endDate),
+    index("conventions_published_idx").on(t.publishedOn),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `conventions_published_idx` ON `conventions` (`published_on`);
