@@ -15,6 +15,8 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   role: text("role", { enum: ROLES }).notNull().default("learner"),
   emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
+  /** Set by an admin to stop someone signing in; the account and its records stay. */
+  deactivatedAt: integer("deactivated_at", { mode: "timestamp_ms" }),
   createdAt: createdAt(),
 });
 
