@@ -41,6 +41,14 @@ const EnvSchema = z.object({
   /** `off` keeps `npm start` from running the alert worker in the web process. */
   WORKER: z.enum(["on", "off"], { message: "deve essere on oppure off" }).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Alert worker: milliseconds between passes when there is nothing to do. */
+  ALERTS_POLL_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(50, "deve essere almeno 50").max(3_600_000, "deve essere al massimo 3600000").default(5000),
+  /** Alert worker: deliveries claimed per sending batch. */
+  ALERTS_BATCH_SIZE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(5000, "deve essere al massimo 5000").default(500),
+  /** Alert worker: subscribers matched per fan-out transaction. */
+  ALERTS_FANOUT_BATCH_SIZE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(10_000, "deve essere al massimo 10000").default(1000),
+  /** Alert worker: first retry delay after a temporary failure, doubled on each attempt. */
+  ALERTS_RETRY_BASE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(10, "deve essere almeno 10").max(86_400_000, "deve essere al massimo 86400000").default(60_000),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {
