@@ -14,7 +14,10 @@ export const subscribers = sqliteTable(
     userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     status: text("status", { enum: ["pending", "confirmed", "unsubscribed", "suppressed"] }).notNull().default("pending"),
     frequency: text("frequency", { enum: ["immediate", "weekly"] }).notNull().default("immediate"),
-    /** Kinds, categories, aggregators and regions; an empty list means "all". */
+    /**
+     * General alerts: the kinds wanted (an empty list means none, for people who only follow a
+     * search or a convention), narrowed by categories, aggregators and regions (empty means all).
+     */
     interests: text("interests", { mode: "json" })
       .$type<{ kinds: AnnouncementKind[]; categories: string[]; aggregators: string[]; regions: string[] }>()
       .notNull(),
@@ -89,7 +92,12 @@ export const announcements = sqliteTable(
   (t) => [index("announcements_pending_idx").on(t.fannedOutAt), index("announcements_created_idx").on(t.createdAt)],
 );
 
-export const DELIVERY_STATUSES = ["queued", "sending", "sent", "failed", "digest"] as const;
+/**
+ * queued: waits for the sender; digest: waits for the subscriber's weekly digest; sent; failed
+ * (permanent error or too many attempts); cancelled: the subscriber left before it went out.
+ * While a worker sends, the row keeps its status and carries a lease instead.
+ */
+export const DELIVERY_STATUSES = ["queued", "sent", "failed", "digest", "cancelled"] as const;
 
 export const deliveries = sqliteTable(
   "deliveries",
