@@ -2,15 +2,35 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import { createdAt } from "./common";
 import { users } from "./accounts";
 
-/** The shape of a course at one point in time, synced from content/courses. */
+/**
+ * The shape of a course at one point in time, synced from content/courses
+ * (see src/learning/sync.ts). Quiz answers live here, on the server only.
+ */
 export interface CourseStructure {
   title: string;
+  summary: string;
+  audience: string;
   hours: number;
+  objectives: string[];
+  prerequisites: string[];
   passMark: number;
   maxAttempts: number;
-  modules: { slug: string; title: string; lessons: { slug: string; title: string }[] }[];
+  /** Position in the catalog. */
+  order: number;
+  modules: {
+    slug: string;
+    title: string;
+    lessons: {
+      slug: string;
+      title: string;
+      description: string;
+      minutes: number;
+      related: { conventions: string[]; aggregators: string[]; tools: string[] };
+    }[];
+  }[];
   quiz: {
     id: string;
+    kind: "single" | "multiple";
     prompt: string;
     options: { id: string; text: string }[];
     correct: string[];
@@ -40,6 +60,8 @@ export const enrolments = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     courseSlug: text("course_slug").notNull(),
+    /** The course version current at enrolment: tells learners which lessons were added or removed since. */
+    courseVersionId: integer("course_version_id").references(() => courseVersions.id),
     enrolledAt: createdAt(),
     lastLessonSlug: text("last_lesson_slug"),
     lastActivityAt: integer("last_activity_at", { mode: "timestamp_ms" }),
@@ -97,6 +119,9 @@ export const certificates = sqliteTable(
       .references(() => courseVersions.id),
     hours: integer("hours").notNull(),
     score: integer("score").notNull(),
+    /** Open Badges recipient: "sha256$" + hex(sha256(email + salt)), fixed at issue so an email change keeps the badge valid. */
+    recipientIdentity: text("recipient_identity").notNull().default(""),
+    recipientSalt: text("recipient_salt").notNull().default(""),
     issuedAt: createdAt(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     revokedReason: text("revoked_reason"),
