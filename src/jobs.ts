@@ -3,6 +3,7 @@
  * `npm run worker`. Each domain registers its periodic job here.
  */
 import { log, errorMessage } from "@/lib/log";
+import { accessibilityMailJob } from "@/accessibility/job";
 
 export interface BackgroundJob {
   name: string;
@@ -14,7 +15,7 @@ export interface BackgroundJob {
   close?(): Promise<void>;
 }
 
-export const JOBS: BackgroundJob[] = [];
+export const JOBS: BackgroundJob[] = [accessibilityMailJob];
 
 export interface RunningJobs {
   stop(): Promise<void>;

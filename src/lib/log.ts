@@ -10,9 +10,17 @@ export function setLogLevel(level: Level | "silent"): void {
 
 export function log(level: Level, event: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
+  const line = redactEmails(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
   if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
   else process.stdout.write(`${line}\n`);
+}
+
+// Addresses can hide in error messages (an SMTP server quoting a recipient): none reaches the logs.
+const EMAIL = /[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+/g;
+
+/** Replaces every email address in a log line with "[email]". */
+export function redactEmails(line: string): string {
+  return line.replace(EMAIL, "[email]");
 }
 
 /** The message of an error, without its stack (stacks stay out of responses and logs). */
