@@ -13,6 +13,7 @@ export function mailer(): Mailer {
     outboxDir: cfg.outboxDir,
     from: cfg.MAIL_FROM,
     messageIdDomain: new URL(cfg.siteUrl).hostname,
+    timeoutMs: cfg.SMTP_TIMEOUT_MS,
   });
   return shared;
 }
