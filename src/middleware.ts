@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
 import { applySecurityHeaders } from "@/lib/http";
 import { log, errorMessage } from "@/lib/log";
+import { backOfficeRole, guard, resumeSession } from "@/accounts";
 
 /** Gives every request an id, logs it as one JSON line and adds security headers. */
 const requestContext = defineMiddleware(async (context, next) => {
@@ -36,4 +37,23 @@ const requestContext = defineMiddleware(async (context, next) => {
   return response;
 });
 
-export const onRequest = sequence(requestContext);
+/**
+ * Validates the session cookie (extending or blanking it), exposes the person
+ * as `locals.user`, and refuses the back office to anyone without the role.
+ */
+const session = defineMiddleware(async (context, next) => {
+  // Prerendered pages have no cookies to read.
+  if (!context.isPrerendered) {
+    const resumed = await resumeSession(context.cookies);
+    context.locals.user = resumed?.user ?? null;
+    context.locals.session = resumed?.session ?? null;
+  }
+  const role = backOfficeRole(context.url.pathname);
+  if (role) {
+    const denied = guard(context, role);
+    if (denied) return denied;
+  }
+  return next();
+});
+
+export const onRequest = sequence(requestContext, session);

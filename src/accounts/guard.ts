@@ -1,6 +1,8 @@
 /**
  * Server-side role checks for pages and endpoints. Pages call
  * `const denied = guard(Astro, "editor"); if (denied) return denied;`
+ * and the middleware applies `backOfficeRole` to every /gestione route as
+ * well, so a page that forgets its guard is still protected.
  */
 import type { AstroGlobal, APIContext } from "astro";
 import type { Role } from "@db/schema";
@@ -9,6 +11,16 @@ const RANK: Record<Role, number> = { learner: 1, editor: 2, admin: 3 };
 
 export function hasRole(user: App.Locals["user"], role: Role): boolean {
   return user !== null && RANK[user.role] >= RANK[role];
+}
+
+/** Back-office sections reserved to admins; the rest of /gestione is for editors. */
+const ADMIN_SECTIONS = ["/gestione/utenti"];
+
+/** The least role that may open `pathname`, or null for pages outside the back office. */
+export function backOfficeRole(pathname: string): Role | null {
+  const path = pathname.replace(/\/+$/, "") || "/";
+  if (path !== "/gestione" && !path.startsWith("/gestione/")) return null;
+  return ADMIN_SECTIONS.some((section) => path === section || path.startsWith(`${section}/`)) ? "admin" : "editor";
 }
 
 /**

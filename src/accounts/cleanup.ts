@@ -1,0 +1,16 @@
+import type { BackgroundJob } from "@/jobs";
+import { getDb } from "@/lib/db";
+import { pruneRateLimits } from "./rate-limit";
+import { deleteExpiredSessions } from "./session";
+import { pruneTokens } from "./tokens";
+
+/** Expires sessions, spent tokens and old rate-limit windows on a schedule. */
+export const accountsCleanupJob: BackgroundJob = {
+  name: "accounts-cleanup",
+  intervalMs: 15 * 60_000,
+  async run() {
+    await deleteExpiredSessions();
+    await pruneTokens(await getDb());
+    await pruneRateLimits();
+  },
+};

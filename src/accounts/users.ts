@@ -1,0 +1,300 @@
+/**
+ * Accounts: registration, verification, sign-in, password reset and change,
+ * and the admin operations on users. Messages never say whether an address
+ * has an account; unknown addresses cost the same password check as known ones.
+ */
+import { randomUUID } from "node:crypto";
+import type { AstroCookies } from "astro";
+import { and, asc, eq, isNull, ne } from "drizzle-orm";
+import { users, type Role } from "@db/schema";
+import { getDb } from "@/lib/db";
+import { recordAudit, type Actor } from "@/lib/audit";
+import { log, errorMessage } from "@/lib/log";
+import { Refusal } from "@/lib/refusal";
+import { mailer, type OutgoingMail } from "@/mail";
+import { hashPassword, passwordProblem, spendPasswordCheck, verifyPassword } from "./password";
+import { hitRateLimits, RATE_RULES } from "./rate-limit";
+import { consumeToken, issueToken, tokenOwner } from "./tokens";
+import { alreadyRegisteredMessage, passwordChangedMessage, resetMessage, verificationMessage } from "./messages";
+import { endAllSessions, endSession, startSession } from "./session";
+import type { RegistrationInput } from "./schemas";
+import type { SessionUser } from "./types";
+
+/** A refusal from the account functions, shown on the form field it names. */
+export class AccountError extends Refusal {
+  override name = "AccountError";
+}
+
+/** The audit-log actor for a signed-in person. */
+export function actorOf(user: Pick<SessionUser, "id" | "name" | "role">): Actor {
+  return { id: user.id, label: `${user.name} (${user.role})` };
+}
+
+/** Mail whose failure must not change the answer the person sees; failures are logged. */
+async function sendQuietly(mail: OutgoingMail, event: string): Promise<void> {
+  try {
+    await mailer().send(mail);
+  } catch (error) {
+    log("error", event, { error: errorMessage(error) });
+  }
+}
+
+async function findByEmail(email: string) {
+  const db = await getDb();
+  const [user] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
+  return user;
+}
+
+/**
+ * Registers a learner and emails a verification link. When the address is
+ * already registered the account is left alone and its owner gets a notice
+ * instead: the answer is the same either way.
+ */
+export async function registerUser(input: RegistrationInput, client: { ip: string }): Promise<void> {
+  await hitRateLimits([[RATE_RULES.registerIp, client.ip]]);
+  const problem = passwordProblem(input.password, input);
+  if (problem) throw new AccountError(problem, "password");
+  const passwordHash = await hashPassword(input.password);
+  const existing = await findByEmail(input.email);
+  if (existing) {
+    await sendQuietly(alreadyRegisteredMessage(existing.email, existing.name), "accounts.mail_failed");
+    return;
+  }
+  const db = await getDb();
+  const id = randomUUID();
+  const token = await db.transaction(async (tx) => {
+    await tx.insert(users).values({
+      id,
+      email: input.email,
+      name: input.name,
+      organisation: input.organisation,
+      ipaCode: input.ipaCode ?? null,
+      passwordHash,
+      role: "learner",
+    });
+    return issueToken(tx, id, "verify_email");
+  });
+  await sendQuietly(verificationMessage(input.email, input.name, token), "accounts.mail_failed");
+}
+
+/** Confirms an address from the emailed link; false when the link is unknown, expired or used. */
+export async function verifyEmail(token: string): Promise<boolean> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const userId = await consumeToken(tx, token, "verify_email");
+    if (!userId) return false;
+    await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    return true;
+  });
+}
+
+export type AuthResult = { ok: true; userId: string } | { ok: false; reason: "invalid" | "unverified" };
+
+/**
+ * Checks an email and password. Wrong email, wrong password and deactivated
+ * account give the same answer; an unverified address with the right
+ * password gets a fresh verification link.
+ */
+export async function authenticate(input: { email: string; password: string }, client: { ip: string }): Promise<AuthResult> {
+  await hitRateLimits([
+    [RATE_RULES.loginIp, client.ip],
+    [RATE_RULES.loginAccount, input.email],
+  ]);
+  const user = await findByEmail(input.email);
+  if (!user) {
+    await spendPasswordCheck(input.password);
+    return { ok: false, reason: "invalid" };
+  }
+  const valid = await verifyPassword(user.passwordHash, input.password);
+  if (!valid || user.deactivatedAt) return { ok: false, reason: "invalid" };
+  if (!user.emailVerifiedAt) {
+    const db = await getDb();
+    const token = await issueToken(db, user.id, "verify_email");
+    await sendQuietly(verificationMessage(user.email, user.name, token), "accounts.mail_failed");
+    return { ok: false, reason: "unverified" };
+  }
+  return { ok: true, userId: user.id };
+}
+
+/** Authenticates and, on success, starts a session and sets its cookie. */
+export async function signIn(input: { email: string; password: string }, client: { ip: string }, cookies: AstroCookies): Promise<AuthResult> {
+  const result = await authenticate(input, client);
+  if (result.ok) await startSession(result.userId, cookies);
+  return result;
+}
+
+/** Signs out of this browser only. */
+export function signOut(sessionId: string, cookies: AstroCookies): Promise<void> {
+  return endSession(sessionId, cookies);
+}
+
+/** Signs out of every device, this one included. */
+export async function signOutEverywhere(user: { id: string }, sessionId: string, cookies: AstroCookies): Promise<void> {
+  await endAllSessions(user.id);
+  await endSession(sessionId, cookies);
+}
+
+/**
+ * Emails a reset link when the address belongs to an active account. The
+ * caller always shows the same answer; the mail leaves in the background so
+ * the response time does not depend on whether one was sent.
+ */
+export async function requestPasswordReset(email: string, client: { ip: string }): Promise<void> {
+  await hitRateLimits([
+    [RATE_RULES.resetIp, client.ip],
+    [RATE_RULES.resetAccount, email],
+  ]);
+  const user = await findByEmail(email);
+  if (!user || user.deactivatedAt) return;
+  const db = await getDb();
+  const token = await issueToken(db, user.id, "reset_password");
+  void sendQuietly(resetMessage(user.email, user.name, token), "accounts.mail_failed");
+}
+
+/** True when a reset link can still be used (the page checks before showing the form). */
+export async function isResetTokenValid(token: string): Promise<boolean> {
+  return (await tokenOwner(await getDb(), token, "reset_password")) !== null;
+}
+
+/**
+ * Sets a new password from a reset link, confirms the address (the link
+ * proved it) and ends every session. A weak password leaves the link usable.
+ */
+export async function resetPassword(token: string, password: string): Promise<void> {
+  const db = await getDb();
+  const ownerId = await tokenOwner(db, token, "reset_password");
+  const [owner] = ownerId ? await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(eq(users.id, ownerId)) : [];
+  const invalid = new AccountError("Il collegamento non è valido, è scaduto o è già stato usato. Chiedi un nuovo collegamento.");
+  if (!owner) throw invalid;
+  const problem = passwordProblem(password, owner);
+  if (problem) throw new AccountError(problem, "password");
+  const passwordHash = await hashPassword(password);
+  const changed = await db.transaction(async (tx) => {
+    const userId = await consumeToken(tx, token, "reset_password");
+    if (!userId) return false;
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    return true;
+  });
+  if (!changed) throw invalid;
+  await endAllSessions(owner.id);
+  await sendQuietly(passwordChangedMessage(owner.email, owner.name), "accounts.mail_failed");
+}
+
+/** Changes the password of a signed-in person; other devices are signed out, this one gets a new session. */
+export async function changePassword(
+  user: SessionUser,
+  input: { currentPassword: string; password: string },
+  cookies: AstroCookies,
+): Promise<void> {
+  const db = await getDb();
+  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+  if (!row || !(await verifyPassword(row.passwordHash, input.currentPassword))) {
+    throw new AccountError("La password attuale non è corretta.", "currentPassword");
+  }
+  const problem = passwordProblem(input.password, user);
+  if (problem) throw new AccountError(problem, "password");
+  await db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(eq(users.id, user.id));
+  await endAllSessions(user.id);
+  await startSession(user.id, cookies);
+  await sendQuietly(passwordChangedMessage(user.email, user.name), "accounts.mail_failed");
+}
+
+/** The editable profile of a signed-in person. */
+export async function getProfile(userId: string): Promise<{ name: string; email: string; organisation: string; ipaCode: string | null; role: Role } | undefined> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ name: users.name, email: users.email, organisation: users.organisation, ipaCode: users.ipaCode, role: users.role })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row;
+}
+
+/** Updates name, organisation and IPA code. */
+export async function updateProfile(userId: string, input: { name: string; organisation: string; ipaCode: string | null }): Promise<void> {
+  const db = await getDb();
+  await db.update(users).set({ name: input.name, organisation: input.organisation, ipaCode: input.ipaCode }).where(eq(users.id, userId));
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: Role;
+  password: string;
+  organisation?: string;
+  /** Accounts made by an admin or a test start verified unless told otherwise. */
+  verified?: boolean;
+}
+
+/** Creates an account directly (admin CLI, tests). Refuses weak passwords and known addresses. */
+export async function createUser(input: NewUser): Promise<{ id: string }> {
+  const email = input.email.trim().toLowerCase();
+  const problem = passwordProblem(input.password, { email, name: input.name });
+  if (problem) throw new AccountError(problem, "password");
+  if (await findByEmail(email)) throw new AccountError(`Esiste già un account con l'indirizzo ${email}.`, "email");
+  const db = await getDb();
+  const id = randomUUID();
+  await db.insert(users).values({
+    id,
+    email,
+    name: input.name.trim(),
+    organisation: input.organisation?.trim() ?? "",
+    passwordHash: await hashPassword(input.password),
+    role: input.role,
+    emailVerifiedAt: input.verified === false ? null : new Date(),
+  });
+  return { id };
+}
+
+export interface UserListItem {
+  id: string;
+  email: string;
+  name: string;
+  organisation: string;
+  role: Role;
+  verified: boolean;
+  active: boolean;
+  createdAt: Date;
+}
+
+/** Every account, for the admin page. */
+export async function listUsers(): Promise<UserListItem[]> {
+  const db = await getDb();
+  const rows = await db.select().from(users).orderBy(asc(users.name), asc(users.email));
+  return rows.map((u) => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    organisation: u.organisation,
+    role: u.role,
+    verified: u.emailVerifiedAt !== null,
+    active: u.deactivatedAt === null,
+    createdAt: u.createdAt,
+  }));
+}
+
+/** An admin changes someone's role; admins cannot demote themselves, so the site never loses its last admin by accident. */
+export async function changeRole(actor: SessionUser, userId: string, role: Role): Promise<void> {
+  if (actor.id === userId) throw new AccountError("Non puoi cambiare il tuo stesso ruolo: chiedilo a un altro amministratore.");
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [target] = await tx.update(users).set({ role }).where(and(eq(users.id, userId), ne(users.role, role))).returning({ email: users.email });
+    if (target) await recordAudit(tx, actorOf(actor), "user.role_changed", { type: "user", id: userId }, { role });
+  });
+}
+
+/** An admin deactivates (signing the person out everywhere) or reactivates an account. */
+export async function setUserActive(actor: SessionUser, userId: string, active: boolean): Promise<void> {
+  if (actor.id === userId) throw new AccountError("Non puoi disattivare il tuo stesso account.");
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [target] = await tx
+      .update(users)
+      .set({ deactivatedAt: active ? null : new Date() })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id });
+    if (!target) throw new AccountError("Utente non trovato.");
+    await recordAudit(tx, actorOf(actor), active ? "user.reactivated" : "user.deactivated", { type: "user", id: userId });
+  });
+  if (!active) await endAllSessions(userId);
+}
