@@ -1,33 +1,62 @@
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { aggregators, categories, categoryCpvCodes, toolLinks, tools } from "@db/schema";
-import { loadYaml, ContentFileError } from "@/lib/content-files";
+import { toolLinks, tools } from "@db/schema";
+import { ContentFileError, describePath, loadYaml } from "@/lib/content-files";
 import type { SeedStep } from "@/seed";
-import { AggregatorSeed, CategorySeed, ToolSeed } from "./seed-schema";
+import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed, ToolSeed, type ConventionInput } from "./seed-schema";
+import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
 /** Upsert helper: on conflict, overwrite every column but the key with the new row. */
 function excluded(columns: string[]) {
   return Object.fromEntries(columns.map((c) => [c, sql.raw(`excluded.${c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)}`)]));
 }
 
+/** Convention files: facts from the press releases, then the demonstration entries. */
+export const CONVENTION_FILES = ["conventions.yaml", "conventions-esempi.yaml"];
+
+/**
+ * Writes every entry of a file through `write`; a refused entry (unknown
+ * aggregator, category…) fails the whole seed naming the file, entry and field.
+ */
+async function eachEntry<T>(relative: string, entries: T[], write: (entry: T) => Promise<{ created: boolean; unchanged?: boolean }>) {
+  let changed = 0;
+  for (const [i, entry] of entries.entries()) {
+    try {
+      const result = await write(entry);
+      if (result.created || result.unchanged === false) changed++;
+    } catch (error) {
+      if (!(error instanceof CatalogWriteError)) throw error;
+      const where = describePath([i, ...error.field.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p))]);
+      throw new ContentFileError(`${relative}: campo «${where}»: ${error.message}`);
+    }
+  }
+  return changed;
+}
+
 export const catalogSeed: SeedStep = {
   name: "catalogo",
   async run({ db, seedDir, root }) {
     const file = (name: string) => path.join(seedDir, name);
+    const relative = (name: string) => path.relative(root, file(name));
     const toolRows = await loadYaml(file("tools.yaml"), z.array(ToolSeed), root);
     const categoryRows = await loadYaml(file("categories.yaml"), z.array(CategorySeed), root);
     const aggregatorRows = await loadYaml(file("aggregators.yaml"), z.array(AggregatorSeed), root);
+    const conventionFiles: { name: string; rows: ConventionInput[] }[] = [];
+    for (const name of CONVENTION_FILES) conventionFiles.push({ name, rows: await loadYaml(file(name), z.array(ConventionSeed), root) });
+    const initiativeRows = await loadYaml(file("initiatives.yaml"), z.array(InitiativeSeed), root);
+    const planRows = await loadYaml(file("plans.yaml"), z.array(PlanSeed), root);
 
     const toolIds = new Set(toolRows.map((t) => t.id));
-    for (const [i, agg] of aggregatorRows.entries()) {
-      if (agg.platform && !toolIds.has(agg.platform)) {
-        throw new ContentFileError(
-          `content/seed/aggregators.yaml: campo «voce ${i + 1} › platform»: piattaforma «${agg.platform}» non presente in tools.yaml`,
-        );
+    for (const [i, t] of toolRows.entries()) {
+      for (const [j, link] of t.links.entries()) {
+        if (!toolIds.has(link.to)) {
+          throw new ContentFileError(`${relative("tools.yaml")}: campo «${describePath([i, "links", j, "to"])}»: piattaforma «${link.to}» non presente`);
+        }
       }
     }
 
+    let changed = 0;
     await db.transaction(async (tx) => {
       for (const t of toolRows) {
         const row = { id: t.id, name: t.name, kind: t.kind, url: t.url ?? null, description: t.description, isExample: t.example };
@@ -41,43 +70,18 @@ export const catalogSeed: SeedStep = {
             .onConflictDoUpdate({ target: [toolLinks.fromToolId, toolLinks.toToolId], set: excluded(["description"]) });
         }
       }
-      for (const c of categoryRows) {
-        await tx
-          .insert(categories)
-          .values({ id: c.id, name: c.name, description: c.description })
-          .onConflictDoUpdate({ target: categories.id, set: excluded(["name", "description"]) });
-        for (const cpv of c.cpv) {
-          await tx
-            .insert(categoryCpvCodes)
-            .values({ categoryId: c.id, code: cpv.code, label: cpv.label })
-            .onConflictDoUpdate({ target: [categoryCpvCodes.categoryId, categoryCpvCodes.code], set: excluded(["label"]) });
-        }
+      await eachEntry(relative("categories.yaml"), categoryRows, (c) => saveCategory(c, { tx }));
+      await eachEntry(relative("aggregators.yaml"), aggregatorRows, (a) => saveAggregator(a, { tx }));
+      for (const { name, rows } of conventionFiles) {
+        changed += await eachEntry(relative(name), rows, (c) => saveConvention(c, { tx, upsert: true }));
       }
-      for (const a of aggregatorRows) {
-        const row = {
-          id: a.id,
-          name: a.name,
-          shortName: a.shortName,
-          kind: a.kind,
-          region: a.region,
-          territory: a.territory,
-          website: a.website ?? null,
-          platformId: a.platform ?? null,
-          email: a.email ?? null,
-          phone: a.phone ?? null,
-          address: a.address ?? null,
-          description: a.description,
-          isExample: a.example,
-        };
-        await tx
-          .insert(aggregators)
-          .values(row)
-          .onConflictDoUpdate({
-            target: aggregators.id,
-            set: excluded(["name", "shortName", "kind", "region", "territory", "website", "platformId", "email", "phone", "address", "description", "isExample"]),
-          });
-      }
+      changed += await eachEntry(relative("initiatives.yaml"), initiativeRows, (i) => saveInitiative(i, { tx, upsert: true }));
+      changed += await eachEntry(relative("plans.yaml"), planRows, (p) => savePlan(p, { tx }));
     });
-    return `${aggregatorRows.length} soggetti aggregatori, ${categoryRows.length} categorie, ${toolRows.length} strumenti`;
+    const conventionCount = conventionFiles.reduce((n, f) => n + f.rows.length, 0);
+    return (
+      `${aggregatorRows.length} soggetti aggregatori, ${categoryRows.length} categorie, ${toolRows.length} strumenti, ` +
+      `${conventionCount} convenzioni, ${initiativeRows.length} iniziative congiunte, ${planRows.length} piani (${changed} voci nuove o modificate)`
+    );
   },
 };

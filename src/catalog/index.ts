@@ -1,0 +1,44 @@
+/**
+ * The catalog domain: aggregators, categories, conventions and other
+ * instruments, joint initiatives, activity plans and tools.
+ * Pages import from here; the alerts engine uses the query functions.
+ */
+export {
+  parseCatalogQuery,
+  searchConventions,
+  conventionMatchesQuery,
+  catalogQueryString,
+  compareConventions,
+  hasFilters,
+  todayInItaly,
+  addDays,
+  PAGE_SIZE,
+  MAX_QUERY_LENGTH,
+  EXPIRING_DAYS,
+  SORTS,
+  SORT_LABELS,
+  type CatalogQuery,
+  type CatalogSort,
+  type ConventionSummary,
+  type LotSummary,
+  type SearchResult,
+  type Comparison,
+} from "./query";
+export {
+  getCatalogFilters,
+  listAggregators,
+  listInitiatives,
+  getInitiative,
+  getPlansPage,
+  listTools,
+  getAggregatorPage,
+  getConventionPage,
+  getCategory,
+  listAllConventions,
+  type InitiativeSummary,
+  type Plan,
+  type PlanItem,
+} from "./read";
+export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory, CatalogWriteError, type WriteOptions, type WriteResult } from "./write";
+export * from "./labels";
+export { searchTerms, toFtsQuery } from "./fts";

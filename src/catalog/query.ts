@@ -1,0 +1,426 @@
+/**
+ * The catalog query: one parser for the URL, one SQL builder shared by the
+ * catalog page, the open data, the calendar and the alerts engine
+ * (`conventionMatchesQuery` runs the same WHERE clause on one row).
+ */
+import { inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { CONVENTION_STATUSES, INSTRUMENT_TYPES, conventionLots, type AggregatorKind, type ConventionStatus, type InstrumentType } from "@db/schema";
+import { getDb } from "@/lib/db";
+import { toFtsQuery } from "./fts";
+import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "./labels";
+
+export const SORTS = ["rilevanza", "scadenza", "recenti", "titolo"] as const;
+export type CatalogSort = (typeof SORTS)[number];
+
+export const SORT_LABELS: Record<CatalogSort, string> = {
+  rilevanza: "Pertinenza",
+  scadenza: "Scadenza più vicina",
+  recenti: "Più recenti",
+  titolo: "Titolo (A-Z)",
+};
+
+/** Results per catalog page. */
+export const PAGE_SIZE = 20;
+/** Longest accepted search text; longer text is ignored with a message. */
+export const MAX_QUERY_LENGTH = 200;
+/** "In scadenza" means ending within this many days. */
+export const EXPIRING_DAYS = 90;
+const MAX_PAGE = 10_000;
+
+/** A validated catalog search. Absent fields do not filter. */
+export interface CatalogQuery {
+  q?: string;
+  categoryId?: string;
+  /** CPV code or its leading digits (e.g. "909" or "90919200-4"). */
+  cpv?: string;
+  instrumentType?: InstrumentType;
+  aggregatorId?: string;
+  region?: string;
+  status?: ConventionStatus;
+  /** Only active conventions ending within EXPIRING_DAYS. */
+  expiring?: boolean;
+  sort: CatalogSort;
+  page: number;
+}
+
+export interface ParsedCatalogQuery {
+  query: CatalogQuery;
+  /** Italian messages about parameters that were ignored. */
+  messages: string[];
+}
+
+const statusBySlug = new Map(CONVENTION_STATUSES.map((s) => [STATUS_SLUGS[s], s]));
+const instrumentBySlug = new Map(INSTRUMENT_TYPES.map((t) => [INSTRUMENT_SLUGS[t], t]));
+const regionByLower = new Map([NATIONAL_REGION, ...REGIONS].map((r) => [r.toLowerCase(), r]));
+
+const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
+const cpvParam = z.string().regex(/^\d{2,8}(?:-\d)?$/);
+const pageParam = z.coerce.number().int().min(1).max(MAX_PAGE);
+
+/**
+ * Reads the catalog parameters of a URL. Never throws: a bad value is left
+ * out and explained in `messages`, so the page still answers normally.
+ */
+export function parseCatalogQuery(params: URLSearchParams): ParsedCatalogQuery {
+  const messages: string[] = [];
+  const query: CatalogQuery = { sort: "recenti", page: 1 };
+  const get = (name: string) => params.get(name)?.trim() ?? "";
+
+  const q = get("q");
+  if (q.length > MAX_QUERY_LENGTH) {
+    messages.push(`Il testo cercato è troppo lungo (massimo ${MAX_QUERY_LENGTH} caratteri) ed è stato ignorato.`);
+  } else if (q) {
+    if (toFtsQuery(q) === null) messages.push("Il testo cercato non contiene parole utili ed è stato ignorato.");
+    else query.q = q;
+  }
+
+  const slugField = (name: string, label: string, set: (v: string) => void) => {
+    const value = get(name);
+    if (!value) return;
+    if (slugParam.safeParse(value).success) set(value);
+    else messages.push(`Il valore indicato per «${label}» non è valido ed è stato ignorato.`);
+  };
+  slugField("categoria", "categoria", (v) => (query.categoryId = v));
+  slugField("soggetto", "soggetto aggregatore", (v) => (query.aggregatorId = v));
+
+  const cpv = get("cpv");
+  if (cpv) {
+    if (cpvParam.safeParse(cpv).success) query.cpv = cpv;
+    else messages.push("Il codice CPV deve essere composto da cifre, ad esempio 90919200-4 oppure 909: è stato ignorato.");
+  }
+
+  const tipo = get("tipo");
+  if (tipo) {
+    const type = instrumentBySlug.get(tipo);
+    if (type) query.instrumentType = type;
+    else messages.push("Il tipo di strumento indicato non esiste ed è stato ignorato.");
+  }
+
+  const stato = get("stato");
+  if (stato) {
+    const status = statusBySlug.get(stato);
+    if (status) query.status = status;
+    else messages.push("Lo stato indicato non esiste ed è stato ignorato.");
+  }
+
+  const regione = get("regione");
+  if (regione) {
+    const region = regionByLower.get(regione.toLowerCase());
+    if (region) query.region = region;
+    else messages.push("La regione indicata non esiste ed è stata ignorata.");
+  }
+
+  const scadenza = get("scadenza");
+  if (scadenza) {
+    if (scadenza === String(EXPIRING_DAYS)) query.expiring = true;
+    else messages.push(`Il filtro sulla scadenza accetta solo il valore ${EXPIRING_DAYS} (giorni) ed è stato ignorato.`);
+  }
+
+  const ordina = get("ordina");
+  if (ordina) {
+    if ((SORTS as readonly string[]).includes(ordina)) query.sort = ordina as CatalogSort;
+    else messages.push("L'ordinamento indicato non esiste: i risultati sono ordinati dai più recenti.");
+  } else if (query.q) {
+    query.sort = "rilevanza";
+  }
+  if (query.sort === "rilevanza" && !query.q) query.sort = "recenti";
+
+  const pagina = get("pagina");
+  if (pagina) {
+    const page = pageParam.safeParse(pagina);
+    if (page.success) query.page = page.data;
+    else messages.push("Il numero di pagina non è valido: viene mostrata la prima pagina.");
+  }
+  return { query, messages };
+}
+
+/**
+ * The canonical query string of a search (without the page unless asked),
+ * used for links, pagination, the calendar and saved alerts.
+ */
+export function catalogQueryString(query: CatalogQuery, options: { page?: number } = {}): string {
+  const params = new URLSearchParams();
+  if (query.q) params.set("q", query.q);
+  if (query.categoryId) params.set("categoria", query.categoryId);
+  if (query.cpv) params.set("cpv", query.cpv);
+  if (query.instrumentType) params.set("tipo", INSTRUMENT_SLUGS[query.instrumentType]);
+  if (query.aggregatorId) params.set("soggetto", query.aggregatorId);
+  if (query.region) params.set("regione", query.region);
+  if (query.status) params.set("stato", STATUS_SLUGS[query.status]);
+  if (query.expiring) params.set("scadenza", String(EXPIRING_DAYS));
+  const defaultSort = query.q ? "rilevanza" : "recenti";
+  if (query.sort !== defaultSort) params.set("ordina", query.sort);
+  if (options.page && options.page > 1) params.set("pagina", String(options.page));
+  return params.toString();
+}
+
+/** True when the query filters anything (a bare catalog has no filter). */
+export function hasFilters(query: CatalogQuery): boolean {
+  return catalogQueryString({ ...query, sort: query.q ? "rilevanza" : "recenti" }) !== "";
+}
+
+/** Today's date in Italy as YYYY-MM-DD. */
+export function todayInItaly(now = new Date()): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome" }).format(now);
+}
+
+export function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export interface LotSummary {
+  conventionId: number;
+  number: number;
+  name: string;
+  region: string;
+  territory: string;
+  supplier: string | null;
+  ceilingValue: number | null;
+}
+
+/** A convention as listed in the catalog, open data and comparison. */
+export interface ConventionSummary {
+  id: number;
+  slug: string;
+  title: string;
+  summary: string;
+  status: ConventionStatus;
+  instrumentType: InstrumentType;
+  cig: string | null;
+  publishedOn: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  ceilingValue: number | null;
+  usedValue: number | null;
+  orderingUrl: string | null;
+  isExample: boolean;
+  updatedAt: number;
+  aggregator: { id: string; name: string; shortName: string; kind: AggregatorKind; region: string };
+  category: { id: string; name: string };
+  lots: LotSummary[];
+  /** Distinct lot regions (or the aggregator's region when there are no lots). */
+  regions: string[];
+}
+
+export interface SearchResult {
+  items: ConventionSummary[];
+  total: number;
+  /** The page shown (the last one when the requested page was beyond it). */
+  page: number;
+  pageCount: number;
+  /** Set when the requested page did not exist. */
+  pageOutOfRange: boolean;
+}
+
+export interface SearchOptions {
+  /** YYYY-MM-DD; defaults to today in Italy. */
+  today?: string;
+  /** Defaults to PAGE_SIZE; open data and the calendar ask for everything. */
+  pageSize?: number;
+}
+
+/** The FTS hits of a query as a CTE, or nothing when there is no text. */
+function hitsCte(query: CatalogQuery): { cte: SQL; join: SQL } {
+  const match = query.q ? toFtsQuery(query.q) : null;
+  if (!match) return { cte: sql``, join: sql`` };
+  return {
+    // Column weights: title counts most, then summary, then the aggregator/lot text.
+    cte: sql`WITH hits AS (SELECT rowid AS id, bm25(conventions_fts, 10.0, 4.0, 1.0, 2.0) AS score FROM conventions_fts WHERE conventions_fts MATCH ${match}) `,
+    join: sql` JOIN hits ON hits.id = c.id`,
+  };
+}
+
+function whereClause(query: CatalogQuery, today: string): SQL {
+  const parts: SQL[] = [sql`1 = 1`];
+  if (query.categoryId) parts.push(sql`c.category_id = ${query.categoryId}`);
+  if (query.cpv) {
+    const digits = query.cpv.split("-")[0]!;
+    parts.push(sql`c.category_id IN (SELECT category_id FROM category_cpv_codes WHERE code LIKE ${`${digits}%`})`);
+  }
+  if (query.instrumentType) parts.push(sql`c.instrument_type = ${query.instrumentType}`);
+  if (query.aggregatorId) parts.push(sql`c.aggregator_id = ${query.aggregatorId}`);
+  if (query.status) parts.push(sql`c.status = ${query.status}`);
+  if (query.region) {
+    // Available in a region: a lot there or a national lot; without lots, the aggregator's territory decides.
+    const regions = query.region === NATIONAL_REGION ? [NATIONAL_REGION] : [query.region, NATIONAL_REGION];
+    parts.push(sql`(EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id AND l.region IN ${regions})
+      OR (NOT EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id) AND a.region IN ${regions}))`);
+  }
+  if (query.expiring) {
+    parts.push(sql`c.status = 'active' AND c.end_date >= ${today} AND c.end_date <= ${addDays(today, EXPIRING_DAYS)}`);
+  }
+  return sql.join(parts, sql` AND `);
+}
+
+function orderClause(query: CatalogQuery): SQL {
+  switch (query.sort) {
+    case "rilevanza":
+      return query.q ? sql`hits.score, c.id DESC` : sql`coalesce(c.published_on, c.start_date) DESC, c.id DESC`;
+    case "scadenza":
+      return sql`c.end_date IS NULL, c.end_date, c.id`;
+    case "titolo":
+      return sql`c.title COLLATE NOCASE, c.id`;
+    case "recenti":
+      return sql`coalesce(c.published_on, c.start_date) DESC, c.id DESC`;
+  }
+}
+
+interface Row {
+  id: number;
+  slug: string;
+  title: string;
+  summary: string;
+  status: ConventionStatus;
+  instrument_type: InstrumentType;
+  cig: string | null;
+  published_on: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  ceiling_value: number | null;
+  used_value: number | null;
+  ordering_url: string | null;
+  is_example: number;
+  updated_at: number;
+  aggregator_id: string;
+  aggregator_name: string;
+  aggregator_short_name: string;
+  aggregator_kind: AggregatorKind;
+  aggregator_region: string;
+  category_id: string;
+  category_name: string;
+  total: number;
+}
+
+const SELECT_COLUMNS = sql`c.id, c.slug, c.title, c.summary, c.status, c.instrument_type, c.cig, c.published_on,
+  c.start_date, c.end_date, c.ceiling_value, c.used_value, c.ordering_url, c.is_example, c.updated_at,
+  a.id AS aggregator_id, a.name AS aggregator_name, a.short_name AS aggregator_short_name, a.kind AS aggregator_kind,
+  a.region AS aggregator_region, k.id AS category_id, k.name AS category_name`;
+
+const FROM = sql`FROM conventions c JOIN aggregators a ON a.id = c.aggregator_id JOIN categories k ON k.id = c.category_id`;
+
+/** Loads the lots of many conventions in one query and attaches them. */
+async function withLots(rows: Row[]): Promise<ConventionSummary[]> {
+  if (rows.length === 0) return [];
+  const db = await getDb();
+  const lots = await db
+    .select({
+      conventionId: conventionLots.conventionId,
+      number: conventionLots.number,
+      name: conventionLots.name,
+      region: conventionLots.region,
+      territory: conventionLots.territory,
+      supplier: conventionLots.supplier,
+      ceilingValue: conventionLots.ceilingValue,
+    })
+    .from(conventionLots)
+    .where(inArray(conventionLots.conventionId, rows.map((r) => r.id)))
+    .orderBy(conventionLots.conventionId, conventionLots.number);
+  const byConvention = new Map<number, LotSummary[]>();
+  for (const lot of lots) {
+    const list = byConvention.get(lot.conventionId) ?? [];
+    list.push(lot);
+    byConvention.set(lot.conventionId, list);
+  }
+  return rows.map((r) => {
+    const ownLots = byConvention.get(r.id) ?? [];
+    return {
+      id: r.id,
+      slug: r.slug,
+      title: r.title,
+      summary: r.summary,
+      status: r.status,
+      instrumentType: r.instrument_type,
+      cig: r.cig,
+      publishedOn: r.published_on,
+      startDate: r.start_date,
+      endDate: r.end_date,
+      ceilingValue: r.ceiling_value,
+      usedValue: r.used_value,
+      orderingUrl: r.ordering_url,
+      isExample: Boolean(r.is_example),
+      updatedAt: Number(r.updated_at),
+      aggregator: {
+        id: r.aggregator_id,
+        name: r.aggregator_name,
+        shortName: r.aggregator_short_name,
+        kind: r.aggregator_kind,
+        region: r.aggregator_region,
+      },
+      category: { id: r.category_id, name: r.category_name },
+      lots: ownLots,
+      regions: ownLots.length > 0 ? [...new Set(ownLots.map((l) => l.region))] : [r.aggregator_region],
+    };
+  });
+}
+
+async function selectPage(query: CatalogQuery, today: string, limit: number, offset: number): Promise<Row[]> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  return db.all<Row>(sql`${hits.cte}SELECT ${SELECT_COLUMNS}, count(*) OVER () AS total ${FROM}${hits.join}
+    WHERE ${whereClause(query, today)} ORDER BY ${orderClause(query)} LIMIT ${limit} OFFSET ${offset}`);
+}
+
+async function countMatches(query: CatalogQuery, today: string): Promise<number> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  const rows = await db.all<{ n: number }>(sql`${hits.cte}SELECT count(*) AS n ${FROM}${hits.join} WHERE ${whereClause(query, today)}`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Runs a catalog search: one query for the page (with the total), one for its lots. */
+export async function searchConventions(query: CatalogQuery, options: SearchOptions = {}): Promise<SearchResult> {
+  const today = options.today ?? todayInItaly();
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  let page = query.page;
+  let rows = await selectPage(query, today, pageSize, (page - 1) * pageSize);
+  let pageOutOfRange = false;
+  let total = Number(rows[0]?.total ?? 0);
+  if (rows.length === 0 && page > 1) {
+    total = await countMatches(query, today);
+    pageOutOfRange = true;
+    page = Math.max(1, Math.ceil(total / pageSize));
+    rows = total > 0 ? await selectPage(query, today, pageSize, (page - 1) * pageSize) : [];
+  }
+  return { items: await withLots(rows), total, page, pageCount: Math.max(1, Math.ceil(total / pageSize)), pageOutOfRange };
+}
+
+/** Whether one convention is among the results of a search (alerts for a saved search). */
+export async function conventionMatchesQuery(query: CatalogQuery, conventionId: number, options: { today?: string } = {}): Promise<boolean> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  const rows = await db.all<{ one: number }>(sql`${hits.cte}SELECT 1 AS one ${FROM}${hits.join}
+    WHERE ${whereClause(query, options.today ?? todayInItaly())} AND c.id = ${conventionId} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** Conventions by id, in one query plus one for lots (other pages reuse the summary shape). */
+export async function conventionSummaries(where: SQL, order: SQL = sql`c.status, c.end_date`): Promise<ConventionSummary[]> {
+  const db = await getDb();
+  const rows = await db.all<Row>(sql`SELECT ${SELECT_COLUMNS}, 0 AS total ${FROM} WHERE ${where} ORDER BY ${order}`);
+  return withLots(rows);
+}
+
+export interface Comparison {
+  national: ConventionSummary[];
+  regional: ConventionSummary[];
+}
+
+/**
+ * The protocol's promise to buyers: for one category and one region, the
+ * national instruments next to those of the aggregators of that region.
+ */
+export async function compareConventions(categoryId: string, region: string): Promise<Comparison> {
+  const order = sql`CASE c.status WHEN 'active' THEN 0 WHEN 'tender_in_progress' THEN 1 WHEN 'planned' THEN 2 ELSE 3 END, c.end_date DESC`;
+  const [national, regional] = await Promise.all([
+    conventionSummaries(sql`c.category_id = ${categoryId} AND a.kind = 'national'`, order),
+    conventionSummaries(
+      sql`c.category_id = ${categoryId} AND a.kind <> 'national' AND (a.region = ${region}
+        OR EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id AND l.region = ${region}))`,
+      order,
+    ),
+  ]);
+  return { national, regional };
+}

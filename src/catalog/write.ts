@@ -1,0 +1,389 @@
+/**
+ * Catalog writes shared by the back office and the seed loader. Each runs in
+ * one transaction that also writes the announcement (transactional outbox)
+ * and, when an actor is given, the audit record.
+ * @see issue 5 and issue 8 (alerts match on categoryId, aggregatorIds, regions)
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import {
+  activityPlanItems,
+  activityPlans,
+  aggregators,
+  categories,
+  categoryCpvCodes,
+  conventionLots,
+  conventions,
+  jointInitiativePartners,
+  jointInitiatives,
+  tools,
+  type AnnouncementKind,
+  type ConventionStatus,
+} from "@db/schema";
+import { announce } from "@/alerts/outbox";
+import { recordAudit, type Actor } from "@/lib/audit";
+import { getDb, type Database } from "@/lib/db";
+import { NATIONAL_REGION } from "./labels";
+import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
+
+/** The database or an open transaction. */
+export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/** A write refused because of the data (unknown reference, slug taken); names the field. */
+export class CatalogWriteError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CatalogWriteError";
+  }
+}
+
+export interface WriteOptions {
+  /** Who is writing; recorded in the audit log. The seed loader passes none. */
+  actor?: Actor;
+  /** Run inside this transaction instead of opening one. */
+  tx?: Tx;
+}
+
+export interface WriteResult {
+  id: number;
+  created: boolean;
+  /** Nothing differed from what was stored, so nothing was written. */
+  unchanged: boolean;
+}
+
+async function inTransaction<T>(options: WriteOptions, work: (tx: Tx) => Promise<T>): Promise<T> {
+  if (options.tx) return work(options.tx);
+  const db = await getDb();
+  return db.transaction(work);
+}
+
+const cents = (euro: number | undefined) => (euro === undefined ? null : Math.round(euro * 100));
+
+/** Statuses that make a convention news for subscribers, and the announcement kind for each. */
+const ANNOUNCED_STATUSES: Partial<Record<ConventionStatus, AnnouncementKind>> = {
+  planned: "planned",
+  tender_in_progress: "planned",
+  active: "convention",
+};
+
+async function requireAggregator(tx: Tx, id: string, field: string) {
+  const [row] = await tx.select({ id: aggregators.id, region: aggregators.region }).from(aggregators).where(eq(aggregators.id, id));
+  if (!row) throw new CatalogWriteError(field, `il soggetto aggregatore «${id}» non esiste`);
+  return row;
+}
+
+async function requireCategory(tx: Tx, id: string, field: string) {
+  const [row] = await tx.select({ id: categories.id }).from(categories).where(eq(categories.id, id));
+  if (!row) throw new CatalogWriteError(field, `la categoria «${id}» non esiste`);
+}
+
+/** Compares stored values with new ones; JSON is enough for the flat rows involved. */
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Creates or updates a convention with its lots. With `id` it updates that
+ * row; otherwise it looks the slug up and refuses a taken slug unless
+ * `upsert` (the seed loader) is set. Announces when the convention is new or
+ * changes to planned, tender in progress or active.
+ */
+export async function saveConvention(input: ConventionInput, options: WriteOptions & { id?: number; upsert?: boolean } = {}): Promise<WriteResult> {
+  return inTransaction(options, async (tx) => {
+    const aggregator = await requireAggregator(tx, input.aggregator, "aggregator");
+    await requireCategory(tx, input.category, "category");
+    const [bySlug] = await tx.select().from(conventions).where(eq(conventions.slug, input.slug));
+    if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
+      throw new CatalogWriteError("slug", `l'indirizzo «${input.slug}» è già usato da un'altra convenzione`);
+    }
+    let existing = bySlug && (options.id === undefined || bySlug.id === options.id) ? bySlug : undefined;
+    if (options.id !== undefined && !existing) {
+      [existing] = await tx.select().from(conventions).where(eq(conventions.id, options.id));
+      if (!existing) throw new CatalogWriteError("_form", "la convenzione da modificare non esiste più");
+    }
+
+    const row = {
+      slug: input.slug,
+      aggregatorId: input.aggregator,
+      categoryId: input.category,
+      instrumentType: input.instrument,
+      title: input.title,
+      summary: input.summary,
+      description: input.description,
+      cig: input.cig ?? null,
+      status: input.status,
+      publishedOn: input.publishedOn ?? null,
+      startDate: input.startDate ?? null,
+      endDate: input.endDate ?? null,
+      ceilingValue: cents(input.ceiling),
+      usedValue: cents(input.used),
+      orderingUrl: input.orderingUrl ?? null,
+      isExample: input.example,
+    };
+    const lots = input.lots.map((l) => ({
+      number: l.number,
+      name: l.name,
+      region: l.region,
+      territory: l.territory,
+      supplier: l.supplier ?? null,
+      ceilingValue: cents(l.ceiling),
+    }));
+
+    let id: number;
+    if (existing) {
+      id = existing.id;
+      const storedLots = await tx
+        .select({
+          number: conventionLots.number,
+          name: conventionLots.name,
+          region: conventionLots.region,
+          territory: conventionLots.territory,
+          supplier: conventionLots.supplier,
+          ceilingValue: conventionLots.ceilingValue,
+        })
+        .from(conventionLots)
+        .where(eq(conventionLots.conventionId, id))
+        .orderBy(conventionLots.number);
+      const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
+      if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
+        return { id, created: false, unchanged: true };
+      }
+      await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
+      await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
+    } else {
+      const [inserted] = await tx.insert(conventions).values(row).returning({ id: conventions.id });
+      id = inserted!.id;
+    }
+    if (lots.length > 0) await tx.insert(conventionLots).values(lots.map((l) => ({ ...l, conventionId: id })));
+
+    const kind = ANNOUNCED_STATUSES[input.status];
+    if (kind && existing?.status !== input.status) {
+      await announce(tx, {
+        kind,
+        eventKey: `convention:${id}:${input.status}`,
+        entityType: "convention",
+        entityId: id,
+        title: input.title,
+        summary: input.summary,
+        path: `/convenzioni/${input.slug}`,
+        categoryId: input.category,
+        aggregatorIds: [input.aggregator],
+        regions: lots.length > 0 ? [...new Set(lots.map((l) => l.region))] : [aggregator.region],
+      });
+    }
+    if (options.actor) {
+      await recordAudit(tx, options.actor, existing ? "convention.update" : "convention.create", { type: "convention", id }, { slug: input.slug, status: input.status });
+    }
+    return { id, created: !existing, unchanged: false };
+  });
+}
+
+/** Creates or updates a joint initiative (by slug) and its partners; a new one is announced. */
+export async function saveInitiative(input: InitiativeInput, options: WriteOptions & { id?: number; upsert?: boolean } = {}): Promise<WriteResult> {
+  return inTransaction(options, async (tx) => {
+    if (input.category) await requireCategory(tx, input.category, "category");
+    const partnerRows = [];
+    for (const partner of input.partners) partnerRows.push(await requireAggregator(tx, partner, "partners"));
+    const [bySlug] = await tx.select().from(jointInitiatives).where(eq(jointInitiatives.slug, input.slug));
+    if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
+      throw new CatalogWriteError("slug", `l'indirizzo «${input.slug}» è già usato da un'altra iniziativa`);
+    }
+    let existing = bySlug && (options.id === undefined || bySlug.id === options.id) ? bySlug : undefined;
+    if (options.id !== undefined && !existing) {
+      [existing] = await tx.select().from(jointInitiatives).where(eq(jointInitiatives.id, options.id));
+      if (!existing) throw new CatalogWriteError("_form", "l'iniziativa da modificare non esiste più");
+    }
+    const row = {
+      slug: input.slug,
+      title: input.title,
+      summary: input.summary,
+      description: input.description,
+      categoryId: input.category ?? null,
+      stage: input.stage,
+      startDate: input.startDate ?? null,
+      endDate: input.endDate ?? null,
+      isExample: input.example,
+    };
+    let id: number;
+    if (existing) {
+      id = existing.id;
+      const storedPartners = await tx
+        .select({ id: jointInitiativePartners.aggregatorId })
+        .from(jointInitiativePartners)
+        .where(eq(jointInitiativePartners.initiativeId, id));
+      const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
+      if (same(storedRow, row) && same(storedPartners.map((p) => p.id).sort(), [...input.partners].sort())) {
+        return { id, created: false, unchanged: true };
+      }
+      await tx.update(jointInitiatives).set({ ...row, updatedAt: new Date() }).where(eq(jointInitiatives.id, id));
+      await tx.delete(jointInitiativePartners).where(eq(jointInitiativePartners.initiativeId, id));
+    } else {
+      const [inserted] = await tx.insert(jointInitiatives).values(row).returning({ id: jointInitiatives.id });
+      id = inserted!.id;
+    }
+    await tx.insert(jointInitiativePartners).values(input.partners.map((aggregatorId) => ({ initiativeId: id, aggregatorId })));
+    if (!existing) {
+      await announce(tx, {
+        kind: "initiative",
+        eventKey: `initiative:${id}:published`,
+        entityType: "joint_initiative",
+        entityId: id,
+        title: input.title,
+        summary: input.summary,
+        path: `/iniziative-congiunte/${input.slug}`,
+        categoryId: input.category ?? null,
+        aggregatorIds: input.partners,
+        regions: [...new Set(partnerRows.map((p) => p.region).filter((r) => r !== NATIONAL_REGION))],
+      });
+    }
+    if (options.actor) {
+      await recordAudit(tx, options.actor, existing ? "initiative.update" : "initiative.create", { type: "joint_initiative", id }, { slug: input.slug });
+    }
+    return { id, created: !existing, unchanged: false };
+  });
+}
+
+/**
+ * Creates or updates an aggregator's plan for a year. Items are matched by
+ * title so their ids (and announcements) stay stable; each new item is
+ * announced as a planned initiative.
+ */
+export async function savePlan(input: PlanInput, options: WriteOptions = {}): Promise<WriteResult> {
+  return inTransaction(options, async (tx) => {
+    const aggregator = await requireAggregator(tx, input.aggregator, "aggregator");
+    const conventionIds = new Map<string, number>();
+    for (const [i, item] of input.items.entries()) {
+      if (item.category) await requireCategory(tx, item.category, `items.${i}.category`);
+      if (item.convention) {
+        const [c] = await tx.select({ id: conventions.id }).from(conventions).where(eq(conventions.slug, item.convention));
+        if (!c) throw new CatalogWriteError(`items.${i}.convention`, `la convenzione «${item.convention}» non esiste`);
+        conventionIds.set(item.convention, c.id);
+      }
+    }
+    const [existing] = await tx
+      .select()
+      .from(activityPlans)
+      .where(and(eq(activityPlans.aggregatorId, input.aggregator), eq(activityPlans.year, input.year)));
+    let planId: number;
+    let changed = !existing;
+    if (existing) {
+      planId = existing.id;
+      if (existing.notes !== input.notes || existing.isExample !== input.example) {
+        await tx.update(activityPlans).set({ notes: input.notes, isExample: input.example }).where(eq(activityPlans.id, planId));
+        changed = true;
+      }
+    } else {
+      const [inserted] = await tx
+        .insert(activityPlans)
+        .values({ aggregatorId: input.aggregator, year: input.year, notes: input.notes, isExample: input.example })
+        .returning({ id: activityPlans.id });
+      planId = inserted!.id;
+    }
+    const stored = await tx.select().from(activityPlanItems).where(eq(activityPlanItems.planId, planId));
+    const byTitle = new Map(stored.map((s) => [s.title, s]));
+    const keep = new Set<number>();
+    for (const item of input.items) {
+      const row = {
+        planId,
+        title: item.title,
+        categoryId: item.category ?? null,
+        instrumentType: item.instrument ?? null,
+        expectedPeriod: item.period ?? null,
+        estimatedValue: cents(item.estimatedValue),
+        conventionId: item.convention ? conventionIds.get(item.convention)! : null,
+      };
+      const old = byTitle.get(item.title);
+      if (old) {
+        keep.add(old.id);
+        const { id: _, ...oldRow } = old;
+        if (!same(oldRow, row)) {
+          await tx.update(activityPlanItems).set(row).where(eq(activityPlanItems.id, old.id));
+          changed = true;
+        }
+        continue;
+      }
+      const [inserted] = await tx.insert(activityPlanItems).values(row).returning({ id: activityPlanItems.id });
+      changed = true;
+      await announce(tx, {
+        kind: "planned",
+        eventKey: `plan-item:${inserted!.id}:published`,
+        entityType: "activity_plan_item",
+        entityId: inserted!.id,
+        title: item.title,
+        summary: `Piano delle attività ${input.year}`,
+        path: `/piani-attivita?anno=${input.year}#piano-${input.aggregator}`,
+        categoryId: item.category ?? null,
+        aggregatorIds: [input.aggregator],
+        regions: [aggregator.region],
+      });
+    }
+    const removed = stored.filter((s) => !keep.has(s.id)).map((s) => s.id);
+    if (removed.length > 0) {
+      await tx.delete(activityPlanItems).where(inArray(activityPlanItems.id, removed));
+      changed = true;
+    }
+    if (options.actor && changed) {
+      await recordAudit(tx, options.actor, existing ? "plan.update" : "plan.create", { type: "activity_plan", id: planId }, { aggregator: input.aggregator, year: input.year });
+    }
+    return { id: planId, created: !existing, unchanged: !changed };
+  });
+}
+
+/** Creates or updates an aggregator (by id). */
+export async function saveAggregator(input: AggregatorInput, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
+  return inTransaction(options, async (tx) => {
+    if (input.platform) {
+      const [t] = await tx.select({ id: tools.id }).from(tools).where(eq(tools.id, input.platform));
+      if (!t) throw new CatalogWriteError("platform", `la piattaforma «${input.platform}» non esiste`);
+    }
+    const row = {
+      name: input.name,
+      shortName: input.shortName,
+      kind: input.kind,
+      region: input.region,
+      territory: input.territory,
+      website: input.website ?? null,
+      platformId: input.platform ?? null,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      address: input.address ?? null,
+      description: input.description,
+      isExample: input.example,
+    };
+    const [existing] = await tx.select().from(aggregators).where(eq(aggregators.id, input.id));
+    if (existing) {
+      const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
+      if (!same(storedRow, row)) await tx.update(aggregators).set({ ...row, updatedAt: new Date() }).where(eq(aggregators.id, input.id));
+    } else {
+      await tx.insert(aggregators).values({ id: input.id, ...row });
+    }
+    if (options.actor) {
+      await recordAudit(tx, options.actor, existing ? "aggregator.update" : "aggregator.create", { type: "aggregator", id: input.id });
+    }
+    return { id: input.id, created: !existing };
+  });
+}
+
+/** Creates or updates a category (by id) and replaces its CPV codes. */
+export async function saveCategory(input: CategoryInput, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
+  return inTransaction(options, async (tx) => {
+    const [existing] = await tx.select().from(categories).where(eq(categories.id, input.id));
+    if (existing) {
+      if (existing.name !== input.name || existing.description !== input.description) {
+        await tx.update(categories).set({ name: input.name, description: input.description }).where(eq(categories.id, input.id));
+      }
+    } else {
+      await tx.insert(categories).values({ id: input.id, name: input.name, description: input.description });
+    }
+    const stored = await tx.select({ code: categoryCpvCodes.code, label: categoryCpvCodes.label }).from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
+    const sortByCode = (list: { code: string; label: string }[]) => [...list].sort((a, b) => a.code.localeCompare(b.code));
+    if (!same(sortByCode(stored), sortByCode(input.cpv))) {
+      await tx.delete(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
+      await tx.insert(categoryCpvCodes).values(input.cpv.map((c) => ({ categoryId: input.id, code: c.code, label: c.label })));
+    }
+    if (options.actor) {
+      await recordAudit(tx, options.actor, existing ? "category.update" : "category.create", { type: "category", id: input.id });
+    }
+    return { id: input.id, created: !existing };
+  });
+}
