@@ -4,6 +4,7 @@
  */
 import { log, errorMessage } from "@/lib/log";
 import { accessibilityMailJob } from "@/accessibility/job";
+import { alertsJob } from "@/alerts/job";
 
 export interface BackgroundJob {
   name: string;
@@ -15,7 +16,7 @@ export interface BackgroundJob {
   close?(): Promise<void>;
 }
 
-export const JOBS: BackgroundJob[] = [accessibilityMailJob];
+export const JOBS: BackgroundJob[] = [accessibilityMailJob, alertsJob()];
 
 export interface RunningJobs {
   stop(): Promise<void>;

@@ -21,8 +21,9 @@ export interface AnnouncementInput {
   regions?: string[];
 }
 
-export async function announce(writer: Writer, input: AnnouncementInput): Promise<void> {
-  await writer
+/** Writes the announcement; returns false when its event key was already announced. */
+export async function announce(writer: Writer, input: AnnouncementInput): Promise<boolean> {
+  const inserted = await writer
     .insert(announcements)
     .values({
       kind: input.kind,
@@ -36,5 +37,7 @@ export async function announce(writer: Writer, input: AnnouncementInput): Promis
       aggregatorIds: input.aggregatorIds ?? [],
       regions: input.regions ?? [],
     })
-    .onConflictDoNothing({ target: announcements.eventKey });
+    .onConflictDoNothing({ target: announcements.eventKey })
+    .returning({ id: announcements.id });
+  return inserted.length > 0;
 }

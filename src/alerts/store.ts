@@ -1,0 +1,268 @@
+/**
+ * The delivery pipeline's view of the database, listmonk-style: the worker
+ * depends on the `OutboxStore` interface, `createOutboxStore` implements it on
+ * libSQL. Every write here is one statement or one `batch` (atomic, and it never
+ * holds a transaction open across an await, so it cannot interleave with the web
+ * process's own transactions). Leases use the writer's clock: processes on
+ * several machines need synchronised clocks (NTP), as any lease does.
+ */
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { announcements, conventions, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
+import type { Database } from "@/lib/db";
+import type { Interests } from "./matching";
+
+export type AnnouncementRow = typeof announcements.$inferSelect;
+
+export interface FanoutCandidate {
+  id: number;
+  frequency: "immediate" | "weekly";
+  interests: Interests;
+  /** Saved catalog queries, loaded only for announcements about conventions. */
+  savedQueries: Record<string, string>[];
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  announcementId: number;
+  subscriberId: number;
+  /** Attempts including this one. */
+  attempts: number;
+  leaseUntil: number;
+}
+
+export interface Recipient {
+  id: number;
+  email: string;
+  failureCount: number;
+}
+
+export interface FailureOutcome {
+  reason: string;
+  /** Null: give up (permanent error or too many attempts). Otherwise: try again at this time. */
+  retryAt: number | null;
+  /** Counts towards suppressing the address (SMTP 5xx). */
+  permanent: boolean;
+}
+
+export interface OutboxStore {
+  /** Leases the oldest announcement not yet fanned out (or one whose lease lapsed). */
+  leaseNextFanout(owner: string, leaseMs: number, now: number): Promise<AnnouncementRow | null>;
+  /**
+   * Confirmed subscribers after the cursor, in id order; for expiry warnings only the convention's
+   * watchers. Only people confirmed before the announcement: news from before they joined is not theirs.
+   */
+  fanoutCandidates(announcement: AnnouncementRow, after: number, limit: number): Promise<FanoutCandidate[]>;
+  /**
+   * Writes one batch of deliveries and moves the cursor, atomically. Returns false when
+   * the lease was lost (another worker took over; the deliveries it wrote are harmless
+   * because of the unique key).
+   */
+  writeFanoutBatch(
+    announcementId: number,
+    owner: string,
+    rows: { subscriberId: number; digest: boolean }[],
+    cursor: number,
+    finished: boolean,
+    times: { now: number; leaseUntil: number; digestAt: number },
+  ): Promise<boolean>;
+  /** Claims due deliveries (immediate) with a lease and counts the attempt. */
+  claim(owner: string, limit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
+  /** Claims every due digest item of up to `subscriberLimit` subscribers. */
+  claimDigests(owner: string, subscriberLimit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
+  recipients(ids: number[]): Promise<Map<number, Recipient>>;
+  announcements(ids: number[]): Promise<Map<number, AnnouncementRow>>;
+  /** Records success; only the lease holder can. Returns false if the lease was lost. */
+  markSent(deliveryIds: number[], owner: string, messageId: string, now: number, resetFailuresOf: number | null): Promise<boolean>;
+  /** Records a failure: schedules a retry, or gives up and maybe suppresses the address. */
+  markFailed(deliveryIds: number[], owner: string, subscriberId: number, outcome: FailureOutcome, suppressAfter: number): Promise<void>;
+  /** Gives back claimed deliveries that were not attempted (the lease was running out). */
+  release(deliveryIds: number[], owner: string): Promise<void>;
+}
+
+const now$ = (ms: number) => sql`${ms}`;
+
+export function createOutboxStore(db: Database): OutboxStore {
+  return {
+    async leaseNextFanout(owner, leaseMs, now) {
+      const rows = await db
+        .update(announcements)
+        .set({ fanoutLeaseOwner: owner, fanoutLeaseUntil: new Date(now + leaseMs) })
+        .where(
+          sql`${announcements.id} = (SELECT id FROM announcements WHERE fanned_out_at IS NULL
+              AND (fanout_lease_until IS NULL OR fanout_lease_until < ${now$(now)} OR fanout_lease_owner = ${owner})
+              ORDER BY id LIMIT 1)`,
+        )
+        .returning();
+      return rows[0] ?? null;
+    },
+
+    async fanoutCandidates(announcement, after, limit) {
+      const joined = and(eq(subscribers.status, "confirmed"), lte(subscribers.confirmedAt, announcement.createdAt));
+      const base = announcement.kind === "expiry"
+        ? await db
+            .select({ id: subscribers.id, frequency: subscribers.frequency, interests: subscribers.interests })
+            .from(conventionWatches)
+            .innerJoin(subscribers, eq(subscribers.id, conventionWatches.subscriberId))
+            .where(and(eq(conventionWatches.conventionId, Number(announcement.entityId)), joined, gt(subscribers.id, after)))
+            .orderBy(asc(subscribers.id))
+            .limit(limit)
+        : await db
+            .select({ id: subscribers.id, frequency: subscribers.frequency, interests: subscribers.interests })
+            .from(subscribers)
+            .where(and(joined, gt(subscribers.id, after)))
+            .orderBy(asc(subscribers.id))
+            .limit(limit);
+      const queries = new Map<number, Record<string, string>[]>();
+      if (announcement.entityType === "convention" && announcement.kind !== "expiry" && base.length > 0) {
+        // A range on the indexed column, not an IN list: one cheap scan per batch.
+        const rows = await db
+          .select({ subscriberId: savedSearches.subscriberId, query: savedSearches.query })
+          .from(savedSearches)
+          .where(sql`${savedSearches.subscriberId} BETWEEN ${base[0]!.id} AND ${base[base.length - 1]!.id}`);
+        for (const row of rows) queries.set(row.subscriberId, [...(queries.get(row.subscriberId) ?? []), row.query]);
+      }
+      return base.map((s) => ({ ...s, savedQueries: queries.get(s.id) ?? [] }));
+    },
+
+    async writeFanoutBatch(announcementId, owner, rows, cursor, finished, times) {
+      const moveCursor = db
+        .update(announcements)
+        .set(
+          finished
+            ? { fanoutCursor: cursor, fannedOutAt: new Date(times.now), fanoutLeaseOwner: null, fanoutLeaseUntil: null }
+            : { fanoutCursor: cursor, fanoutLeaseUntil: new Date(times.leaseUntil) },
+        )
+        .where(and(eq(announcements.id, announcementId), eq(announcements.fanoutLeaseOwner, owner)))
+        .returning({ id: announcements.id });
+      if (rows.length === 0) {
+        const [moved] = await db.batch([moveCursor]);
+        return moved.length > 0;
+      }
+      const insert = db
+        .insert(deliveries)
+        .values(
+          rows.map((r) => ({
+            announcementId,
+            subscriberId: r.subscriberId,
+            status: r.digest ? ("digest" as const) : ("queued" as const),
+            nextAttemptAt: new Date(r.digest ? times.digestAt : times.now),
+          })),
+        )
+        .onConflictDoNothing();
+      const [, moved] = await db.batch([insert, moveCursor]);
+      return moved.length > 0;
+    },
+
+    async claim(owner, limit, leaseMs, now) {
+      const leaseUntil = now + leaseMs;
+      const rows = await db.all<{ id: number; announcement_id: number; subscriber_id: number; attempts: number }>(sql`
+        UPDATE deliveries SET lease_owner = ${owner}, lease_until = ${leaseUntil}, attempts = attempts + 1
+        WHERE id IN (
+          SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+          WHERE d.status = 'queued' AND d.next_attempt_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until < ${now})
+            AND s.status = 'confirmed'
+          ORDER BY d.next_attempt_at, d.id LIMIT ${limit})
+        AND status = 'queued' AND (lease_until IS NULL OR lease_until < ${now})
+        RETURNING id, announcement_id, subscriber_id, attempts`);
+      return rows.map((r) => ({ id: r.id, announcementId: r.announcement_id, subscriberId: r.subscriber_id, attempts: r.attempts, leaseUntil }));
+    },
+
+    async claimDigests(owner, subscriberLimit, leaseMs, now) {
+      const leaseUntil = now + leaseMs;
+      const rows = await db.all<{ id: number; announcement_id: number; subscriber_id: number; attempts: number }>(sql`
+        UPDATE deliveries SET lease_owner = ${owner}, lease_until = ${leaseUntil}, attempts = attempts + 1
+        WHERE status = 'digest' AND next_attempt_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})
+          AND subscriber_id IN (
+            SELECT DISTINCT d.subscriber_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            WHERE d.status = 'digest' AND d.next_attempt_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until < ${now})
+              AND s.status = 'confirmed'
+            LIMIT ${subscriberLimit})
+        RETURNING id, announcement_id, subscriber_id, attempts`);
+      return rows.map((r) => ({ id: r.id, announcementId: r.announcement_id, subscriberId: r.subscriber_id, attempts: r.attempts, leaseUntil }));
+    },
+
+    async recipients(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .select({ id: subscribers.id, email: subscribers.email, failureCount: subscribers.failureCount })
+        .from(subscribers)
+        .where(inArray(subscribers.id, ids));
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+
+    async announcements(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await db.select().from(announcements).where(inArray(announcements.id, ids));
+      return new Map(rows.map((r) => [r.id, r]));
+    },
+
+    async markSent(deliveryIds, owner, messageId, now, resetFailuresOf) {
+      const mark = db
+        .update(deliveries)
+        .set({ status: "sent", messageId, sentAt: new Date(now), lastError: null, leaseOwner: null, leaseUntil: null })
+        .where(and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner)))
+        .returning({ id: deliveries.id });
+      if (resetFailuresOf === null) {
+        const [marked] = await db.batch([mark]);
+        return marked.length === deliveryIds.length;
+      }
+      // Suppression counts consecutive permanent failures: a success starts the count again.
+      const reset = db.update(subscribers).set({ failureCount: 0 }).where(eq(subscribers.id, resetFailuresOf));
+      const [marked] = await db.batch([mark, reset]);
+      return marked.length === deliveryIds.length;
+    },
+
+    async markFailed(deliveryIds, owner, subscriberId, outcome, suppressAfter) {
+      const mine = and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner));
+      const reason = outcome.reason.slice(0, 500);
+      if (outcome.retryAt !== null) {
+        await db
+          .update(deliveries)
+          .set({ lastError: reason, nextAttemptAt: new Date(outcome.retryAt), leaseOwner: null, leaseUntil: null })
+          .where(mine);
+        return;
+      }
+      const fail = db.update(deliveries).set({ status: "failed", lastError: reason, leaseOwner: null, leaseUntil: null }).where(mine);
+      if (!outcome.permanent) {
+        await db.batch([fail]);
+        return;
+      }
+      const count = db
+        .update(subscribers)
+        .set({
+          failureCount: sql`${subscribers.failureCount} + 1`,
+          status: sql`CASE WHEN ${subscribers.failureCount} + 1 >= ${suppressAfter} AND ${subscribers.status} = 'confirmed' THEN 'suppressed' ELSE ${subscribers.status} END`,
+        })
+        .where(eq(subscribers.id, subscriberId));
+      // Once suppressed, nothing else waiting for this address should go out.
+      const cancel = db
+        .update(deliveries)
+        .set({ status: "cancelled", lastError: "Indirizzo sospeso dopo ripetuti rifiuti permanenti" })
+        .where(
+          and(
+            eq(deliveries.subscriberId, subscriberId),
+            inArray(deliveries.status, ["queued", "digest"]),
+            sql`${deliveries.leaseOwner} IS NULL`,
+            sql`(SELECT status FROM subscribers WHERE id = ${subscriberId}) = 'suppressed'`,
+          ),
+        );
+      await db.batch([fail, count, cancel]);
+    },
+
+    async release(deliveryIds, owner) {
+      if (deliveryIds.length === 0) return;
+      // The attempt was counted at claim time but never made: give it back.
+      await db
+        .update(deliveries)
+        .set({ leaseOwner: null, leaseUntil: null, attempts: sql`${deliveries.attempts} - 1` })
+        .where(and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner)));
+    },
+  };
+}
+
+/** The convention an announcement is about, for matching saved searches. */
+export async function announcedConvention(db: Database, announcement: AnnouncementRow) {
+  if (announcement.entityType !== "convention") return null;
+  const [row] = await db.select().from(conventions).where(eq(conventions.id, Number(announcement.entityId)));
+  return row ?? null;
+}
