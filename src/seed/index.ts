@@ -5,6 +5,8 @@
 import path from "node:path";
 import type { Database } from "@/lib/db";
 import { catalogSeed } from "@/catalog/seed";
+import { pressSeed } from "@/press/seed";
+import { learningSeed } from "@/learning/seed";
 
 export interface SeedContext {
   db: Database;
@@ -21,7 +23,7 @@ export interface SeedStep {
   run(ctx: SeedContext): Promise<string>;
 }
 
-export const SEED_STEPS: SeedStep[] = [catalogSeed];
+export const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
 
 export async function seedDatabase(
   db: Database,

@@ -1,0 +1,12 @@
+/** E-learning: courses from content/courses, progress, quizzes, certificates and Open Badges. Server-only. */
+export { syncCourses, describeSync, structureHash, type SyncResult } from "./sync";
+export { loadCourse, loadCourses } from "./content";
+export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
+export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
+export { gradeQuiz, quizPage, submitQuiz, answersFromForm, answerField, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
+export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, type Certificate, type Verification } from "./certificates";
+export { certificatePdf, verificationUrl } from "./pdf";
+export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges";
+export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type ReportRow, type ReportView } from "./reports";
+export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
+export { learningSeed } from "./seed";
