@@ -42,3 +42,6 @@ export {
 export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory, CatalogWriteError, type WriteOptions, type WriteResult } from "./write";
 export * from "./labels";
 export { searchTerms, toFtsQuery } from "./fts";
+export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
+export { getCatalogPage, getComparisonPage } from "./pages";
+export { purchaseGuide, type PurchaseGuide } from "./purchase";

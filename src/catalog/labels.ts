@@ -86,3 +86,9 @@ export const REGIONS = [
 
 /** Lot and aggregator territories: a region or the whole country. */
 export const TERRITORIES: readonly string[] = [NATIONAL_REGION, ...REGIONS];
+
+/** Aggregators operating in Italy, as stated by the Città metropolitana di Milano (press release of 20 March 2017). */
+export const NATIONAL_AGGREGATOR_COUNT = 32;
+
+/** Directory order: the national aggregator first, then regions, metropolitan cities, provinces. */
+export const AGGREGATOR_KINDS_ORDER: readonly AggregatorKind[] = ["national", "regional", "metropolitan_city", "province"];

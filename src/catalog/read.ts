@@ -13,7 +13,7 @@ import {
   tools,
 } from "@db/schema";
 import { getDb } from "@/lib/db";
-import { conventionSummaries, type ConventionSummary } from "./query";
+import { catalogQueryString, conventionSummaries, searchConventions, todayInItaly, type ConventionSummary } from "./query";
 
 export type Aggregator = typeof aggregators.$inferSelect;
 export type Category = typeof categories.$inferSelect;
@@ -232,30 +232,28 @@ export async function listTools() {
   }));
 }
 
-/** An aggregator's page: contacts, platform, conventions, initiatives and plans. */
+/** An aggregator's page: contacts, platform, first page of its conventions (soonest expiry first), initiatives and plans. */
 export async function getAggregatorPage(id: string) {
   const db = await getDb();
   const [aggregator] = await db.select().from(aggregators).where(eq(aggregators.id, id));
   if (!aggregator) return null;
   const [platform, ownConventions, initiativeIds, ownPlans] = await Promise.all([
     aggregator.platformId ? db.select().from(tools).where(eq(tools.id, aggregator.platformId)).then((r) => r[0] ?? null) : null,
-    conventionSummaries(
-      sql`c.aggregator_id = ${id}`,
-      sql`CASE c.status WHEN 'active' THEN 0 WHEN 'tender_in_progress' THEN 1 WHEN 'planned' THEN 2 ELSE 3 END, c.end_date DESC, c.id`,
-    ),
+    searchConventions({ aggregatorId: id, sort: "scadenza", page: 1 }),
     db.select({ id: jointInitiativePartners.initiativeId }).from(jointInitiativePartners).where(eq(jointInitiativePartners.aggregatorId, id)),
     plans({ aggregatorId: id }),
   ]);
   const initiatives = await initiativeSummaries(initiativeIds.map((r) => r.id));
-  return { aggregator, platform, conventions: ownConventions, initiatives, plans: ownPlans };
+  const catalogQuery = catalogQueryString({ aggregatorId: id, sort: "recenti", page: 1 });
+  return { aggregator, platform, conventions: ownConventions, catalogQuery, initiatives, plans: ownPlans };
 }
 
-/** A convention page: the summary plus description, CPV codes, platform and related plan items. */
+/** A convention page: the summary plus description, CPV codes and the ordering platform. */
 export async function getConventionPage(slug: string) {
   const [convention] = await conventionSummaries(sql`c.slug = ${slug}`);
   if (!convention) return null;
   const db = await getDb();
-  const [detail, cpv, platform, nationalOrRegional] = await Promise.all([
+  const [detail, cpv, platform] = await Promise.all([
     db.select({ description: conventions.description }).from(conventions).where(eq(conventions.id, convention.id)),
     db.select({ code: categoryCpvCodes.code, label: categoryCpvCodes.label }).from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, convention.category.id)),
     db
@@ -263,17 +261,8 @@ export async function getConventionPage(slug: string) {
       .from(aggregators)
       .innerJoin(tools, eq(tools.id, aggregators.platformId))
       .where(eq(aggregators.id, convention.aggregator.id)),
-    // How many instruments of the same category the other side (national vs regional) offers, for the comparison link.
-    db.all<{ n: number }>(sql`SELECT count(*) AS n FROM conventions c JOIN aggregators a ON a.id = c.aggregator_id
-      WHERE c.category_id = ${convention.category.id} AND c.id <> ${convention.id}`),
   ]);
-  return {
-    convention,
-    description: detail[0]?.description ?? "",
-    cpv,
-    platform: platform[0] ?? null,
-    relatedCount: Number(nationalOrRegional[0]?.n ?? 0),
-  };
+  return { convention, description: detail[0]?.description ?? "", cpv, platform: platform[0] ?? null, today: todayInItaly() };
 }
 
 /** A category by id, or null (the comparison page names it). */
