@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
-import { applySecurityHeaders } from "@/lib/http";
+import { applySecurityHeaders, isForbiddenCrossSitePost } from "@/lib/http";
 import { log, errorMessage } from "@/lib/log";
 import { backOfficeRole, guard, resumeSession } from "@/accounts";
 
@@ -56,4 +56,12 @@ const session = defineMiddleware(async (context, next) => {
   return next();
 });
 
-export const onRequest = sequence(requestContext, session);
+/** Refuses cross-site form posts, except on the one-click unsubscribe URL (see CROSS_SITE_FORM_PATHS). */
+const originCheck = defineMiddleware((context, next) => {
+  if (isForbiddenCrossSitePost(context.request, context.url)) {
+    return new Response(`Cross-site ${context.request.method} form submissions are forbidden`, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+  return next();
+});
+
+export const onRequest = sequence(requestContext, originCheck, session);

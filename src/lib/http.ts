@@ -50,3 +50,31 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
 export function absoluteUrl(pathname: string): string {
   return new URL(pathname, `${config().siteUrl}/`).toString();
 }
+
+/**
+ * Paths that must accept form posts from other sites. RFC 8058 one-click
+ * unsubscribe is POSTed by the mail provider's servers with
+ * `Content-Type: application/x-www-form-urlencoded` and no Origin header;
+ * Astro's built-in check would answer 403 (it refuses any form-like POST whose
+ * Origin differs from the site, a missing Origin included). The signed token
+ * in the URL is the credential there, so a forged cross-site post gains nothing.
+ */
+export const CROSS_SITE_FORM_PATHS = ["/avvisi/disiscrizione"];
+
+const FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+
+/**
+ * The same rule as Astro's `security.checkOrigin` (which is off in
+ * astro.config.mjs so that this one can make the exception above): a state-changing
+ * request whose content type a plain HTML form can send, or that has none,
+ * must come from our own origin.
+ */
+export function isForbiddenCrossSitePost(request: Request, url: URL): boolean {
+  if (["GET", "HEAD", "OPTIONS"].includes(request.method)) return false;
+  if (CROSS_SITE_FORM_PATHS.includes(url.pathname.replace(/\/+$/, ""))) return false;
+  const sameOrigin = request.headers.get("origin") === url.origin;
+  const contentType = request.headers.get("content-type");
+  if (contentType === null) return !sameOrigin;
+  const formLike = FORM_CONTENT_TYPES.some((type) => contentType.toLowerCase().includes(type));
+  return formLike && !sameOrigin;
+}
