@@ -158,6 +158,6 @@ export async function resolveRelated(db: Database, related: CourseStructure["mod
   return [
     ...convs.map((c) => ({ href: `/convenzioni/${c.slug}`, label: c.title, kind: "convenzione" as const })),
     ...aggs.map((a) => ({ href: `/soggetti-aggregatori/${a.id}`, label: a.name, kind: "soggetto aggregatore" as const })),
-    ...tls.map((t) => ({ href: `/strumenti#${t.id}`, label: t.name, kind: "strumento" as const })),
+    ...tls.map((t) => ({ href: `/strumenti#strumento-${t.id}`, label: t.name, kind: "strumento" as const })),
   ];
 }

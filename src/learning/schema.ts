@@ -6,8 +6,11 @@
  */
 import { z } from "zod";
 
+/** Zod's default messages are English; content authors read these. */
+const text = () => z.string({ error: "campo obbligatorio: deve essere un testo" });
+
 export const slug = z
-  .string()
+  .string({ error: "campo obbligatorio: deve essere uno slug (lettere minuscole, cifre e trattini)" })
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "deve essere uno slug: lettere minuscole, cifre e trattini");
 
 /** Lesson slugs share the URL space of /formazione/[course]/…: "verifica" is the quiz page. */
@@ -28,13 +31,13 @@ export type RelatedLinks = z.infer<typeof RelatedLinks>;
 
 /** Frontmatter of content/courses/<course>/course.mdx; the body is the course introduction. */
 export const CourseFrontmatter = z.object({
-  title: z.string().min(5, "deve contenere almeno 5 caratteri"),
+  title: text().min(5, "deve contenere almeno 5 caratteri"),
   /** One or two sentences for the catalog. */
-  summary: z.string().min(20, "deve contenere almeno 20 caratteri"),
+  summary: text().min(20, "deve contenere almeno 20 caratteri"),
   /** Who the course is for, e.g. "Uffici acquisti delle amministrazioni". */
-  audience: z.string().min(5, "deve contenere almeno 5 caratteri"),
+  audience: text().min(5, "deve contenere almeno 5 caratteri"),
   /** Estimated study time in whole hours; printed on the certificate. */
-  hours: z.number({ message: "deve essere un numero di ore" }).int("deve essere un numero intero di ore").min(1).max(200),
+  hours: z.number({ error: "campo obbligatorio: deve essere un numero di ore" }).int("deve essere un numero intero di ore").min(1).max(200),
   objectives: z.array(z.string().min(5)).min(1, "serve almeno un obiettivo"),
   prerequisites: z.array(z.string().min(3)).default([]),
   /** Minimum quiz score, in percent, to pass. @example 70 */
@@ -44,7 +47,7 @@ export const CourseFrontmatter = z.object({
   /** Position in the course catalog. */
   order: z.number().int().default(100),
   modules: z
-    .array(z.object({ slug, title: z.string().min(3) }))
+    .array(z.object({ slug, title: text().min(3) }))
     .min(1, "serve almeno un modulo")
     .refine((modules) => new Set(modules.map((m) => m.slug)).size === modules.length, { message: "gli slug dei moduli devono essere diversi" }),
 });
@@ -52,12 +55,12 @@ export type CourseFrontmatter = z.infer<typeof CourseFrontmatter>;
 
 /** Frontmatter of content/courses/<course>/lessons/<lesson>.mdx. */
 export const LessonFrontmatter = z.object({
-  title: z.string().min(3, "deve contenere almeno 3 caratteri"),
-  description: z.string().min(10, "deve contenere almeno 10 caratteri"),
+  title: text().min(3, "deve contenere almeno 3 caratteri"),
+  description: text().min(10, "deve contenere almeno 10 caratteri"),
   /** Slug of one of the course's modules. */
   module: slug,
   /** Position inside the module. */
-  order: z.number({ message: "deve essere un numero" }).int(),
+  order: z.number({ error: "campo obbligatorio: deve essere un numero" }).int(),
   /** Estimated reading time in minutes. */
   minutes: z.number().int().min(1).max(240).default(15),
   related: RelatedLinks,
@@ -70,12 +73,12 @@ export const QuizQuestion = z
   .object({
     id: slug,
     /** "single": exactly one right option (radio buttons); "multiple": one or more (checkboxes). */
-    kind: z.enum(QUESTION_KINDS, { message: "deve essere single oppure multiple" }),
-    prompt: z.string().min(10),
-    options: z.array(z.object({ id: slug, text: z.string().min(1) })).min(2, "servono almeno due opzioni"),
+    kind: z.enum(QUESTION_KINDS, { error: "deve essere single oppure multiple" }),
+    prompt: text().min(10),
+    options: z.array(z.object({ id: slug, text: text().min(1) })).min(2, "servono almeno due opzioni"),
     correct: z.array(slug).min(1, "serve almeno una risposta corretta"),
     /** Shown after submission, whatever the answer. */
-    explanation: z.string().min(10),
+    explanation: text().min(10),
   })
   .superRefine((q, ctx) => {
     const ids = q.options.map((o) => o.id);

@@ -1,0 +1,370 @@
+import { createHash, randomUUID } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLog, certificates, courseVersions, users } from "@db/schema";
+import { ContentFileError } from "@/lib/content-files";
+import {
+  badgeAssertion,
+  badgeClass,
+  certificatePdf,
+  completeLesson,
+  courseDetail,
+  coursesForAggregator,
+  coursesForConvention,
+  enrol,
+  gradeQuiz,
+  issuerProfile,
+  learnerDashboard,
+  learningReport,
+  lessonsOf,
+  newCertificateCode,
+  NO_ORGANISATION,
+  quizPage,
+  reportCsv,
+  revokeCertificate,
+  submitQuiz,
+  syncCourses,
+  verifyCertificate,
+  type Grade,
+} from "@/learning";
+import type { Database } from "@/lib/db";
+import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
+
+const COURSE = "aggregatori-e-convenzioni";
+
+async function addUser(db: Database, name: string, organisation = "") {
+  const id = randomUUID();
+  await db.insert(users).values({ id, email: `${id.slice(0, 8)}@esempio.it`, name, organisation, passwordHash: "not-a-real-hash" });
+  return id;
+}
+
+async function structureOf(db: Database, slug: string) {
+  const [row] = await db.select().from(courseVersions).where(and(eq(courseVersions.courseSlug, slug), eq(courseVersions.isCurrent, true)));
+  return row!.structure;
+}
+
+/** Answers every question right, or only the first `right` questions. */
+async function answers(db: Database, slug: string, right = Infinity) {
+  const quiz = (await structureOf(db, slug)).quiz;
+  return Object.fromEntries(
+    quiz.map((q, i) => [q.id, i < right ? q.correct : q.options.filter((o) => !q.correct.includes(o.id)).slice(0, 1).map((o) => o.id)]),
+  );
+}
+
+async function finishLessons(db: Database, userId: string, slug: string) {
+  for (const lesson of lessonsOf(await structureOf(db, slug))) {
+    expect(await completeLesson(db, userId, slug, lesson.slug)).toMatchObject({ ok: true });
+  }
+}
+
+describe("the three courses in content/courses", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => t.cleanup());
+
+  it("are synced by db:seed, each with at least four lessons and a mixed quiz of six or more questions with explanations", async () => {
+    const rows = await t.db.select().from(courseVersions).where(eq(courseVersions.isCurrent, true));
+    expect(rows.map((r) => r.courseSlug).sort()).toEqual(["aggregatori-e-convenzioni", "partecipare-alle-gare-aggregate", "piattaforme-e-interoperabilita"]);
+    for (const { structure } of rows) {
+      expect(lessonsOf(structure).length).toBeGreaterThanOrEqual(4);
+      expect(structure.quiz.length).toBeGreaterThanOrEqual(6);
+      expect(new Set(structure.quiz.map((q) => q.kind))).toEqual(new Set(["single", "multiple"]));
+      for (const q of structure.quiz) expect(q.explanation.length).toBeGreaterThan(10);
+    }
+    expect(await syncCourses(t.db, ROOT)).toEqual({ created: [], unchanged: rows.map((r) => r.courseSlug).sort(), retired: [] });
+  });
+
+  it("shows the syllabus to anonymous visitors without quiz answers", async () => {
+    const detail = await courseDetail(t.db, COURSE, null);
+    expect(detail?.state).toBeNull();
+    expect(detail?.course.modules.length).toBeGreaterThan(0);
+    expect(detail?.course).not.toHaveProperty("quiz");
+    expect(JSON.stringify(detail)).not.toContain("explanation");
+    const page = await quizPage(t.db, COURSE, await addUser(t.db, "Curiosa"));
+    expect(JSON.stringify(page?.questions)).not.toMatch(/correct|explanation/);
+  });
+
+  it("links courses to the catalog entries their lessons discuss", async () => {
+    const forConvention = await coursesForConvention("vigilanza-armata-cm-milano", t.db);
+    expect(forConvention.map((c) => c.slug)).toEqual(["aggregatori-e-convenzioni", "partecipare-alle-gare-aggregate"]);
+    expect(forConvention[0]!.lessons.map((l) => l.slug)).toContain("obblighi-e-parametri");
+    expect((await coursesForAggregator("intercent-er", t.db)).length).toBe(3);
+    expect(await coursesForConvention("non-esiste", t.db)).toEqual([]);
+  });
+});
+
+describe("quiz grading", () => {
+  const quiz = [
+    { id: "uno", kind: "single" as const, prompt: "Domanda a risposta singola", options: [{ id: "a", text: "A" }, { id: "b", text: "B" }], correct: ["a"], explanation: "Perché A." },
+    {
+      id: "due",
+      kind: "multiple" as const,
+      prompt: "Domanda a risposta multipla",
+      options: [{ id: "x", text: "X" }, { id: "y", text: "Y" }, { id: "z", text: "Z" }],
+      correct: ["x", "y"],
+      explanation: "X e Y.",
+    },
+  ];
+  const feedback = (g: Grade, id: string) => g.feedback.find((f) => f.id === id)!;
+
+  it("scores single and multiple choice only on exact answers", () => {
+    expect(gradeQuiz(quiz, { uno: ["a"], due: ["y", "x"] })).toMatchObject({ score: 100, correctCount: 2, total: 2 });
+    expect(gradeQuiz(quiz, { uno: ["b"], due: ["x", "y", "z"] })).toMatchObject({ score: 0, correctCount: 0 });
+    expect(gradeQuiz(quiz, {})).toMatchObject({ score: 0, answers: { uno: [], due: [] } });
+  });
+
+  it("marks partial multiple-choice answers as wrong but says they were partial", () => {
+    const g = gradeQuiz(quiz, { uno: ["a"], due: ["x"] });
+    expect(g.score).toBe(50);
+    expect(feedback(g, "due")).toMatchObject({ isCorrect: false, partial: true, explanation: "X e Y." });
+    expect(feedback(gradeQuiz(quiz, { due: ["x", "z"] }), "due").partial).toBe(false);
+  });
+
+  it("ignores tampered option and question ids and refuses two answers to a single-choice question", () => {
+    const g = gradeQuiz(quiz, { uno: ["a", "a", "<script>"], due: ["x", "y", "nope"], estranea: ["a"] });
+    expect(g.score).toBe(100);
+    expect(g.answers).toEqual({ uno: ["a"], due: ["x", "y"] });
+    expect(feedback(gradeQuiz(quiz, { uno: ["a", "b"] }), "uno").isCorrect).toBe(false);
+  });
+});
+
+describe("progress, attempts and certificates on a real course", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => t.cleanup());
+
+  it("derives progress from completed lessons and resumes where the learner stopped", async () => {
+    const user = await addUser(t.db, "Paola Rossi", "Comune di Alfa");
+    expect(await enrol(t.db, user, COURSE)).toMatchObject({ ok: true, firstLesson: "cosa-sono-i-soggetti-aggregatori" });
+    expect(await enrol(t.db, user, COURSE)).toMatchObject({ ok: true });
+    expect(await completeLesson(t.db, user, COURSE, "strumenti-di-acquisto")).toEqual({ ok: true, next: "aderire-a-una-convenzione", allDone: false });
+    expect(await completeLesson(t.db, user, COURSE, "strumenti-di-acquisto")).toMatchObject({ ok: true });
+    expect(await completeLesson(t.db, user, COURSE, "non-esiste")).toEqual({ ok: false });
+    const detail = await courseDetail(t.db, COURSE, user);
+    expect(detail?.state?.progress).toMatchObject({ totalLessons: 4, completedLessons: 1, percent: 25, addedSinceEnrolment: 0 });
+    expect(detail?.resume).toBe(`/formazione/${COURSE}/cosa-sono-i-soggetti-aggregatori`);
+    const dashboard = await learnerDashboard(t.db, user);
+    expect(dashboard.resume?.course.slug).toBe(COURSE);
+    expect(dashboard.courses).toHaveLength(1);
+  });
+
+  it("opens the quiz only after every lesson, limits attempts and issues one certificate on passing", async () => {
+    const user = await addUser(t.db, "Luca Bianchi");
+    expect(await submitQuiz(t.db, user, COURSE, {})).toEqual({ status: "blocked", block: "not-enrolled" });
+    await enrol(t.db, user, COURSE);
+    expect(await submitQuiz(t.db, user, COURSE, {})).toEqual({ status: "blocked", block: "lessons-missing" });
+    await finishLessons(t.db, user, COURSE);
+
+    const failed = await submitQuiz(t.db, user, COURSE, await answers(t.db, COURSE, 2));
+    expect(failed).toMatchObject({ status: "graded", passed: false, attemptsLeft: 2, revealAnswers: false, certificateCode: null });
+    const passed = await submitQuiz(t.db, user, COURSE, await answers(t.db, COURSE));
+    expect(passed).toMatchObject({ status: "graded", passed: true, attemptsLeft: 1, revealAnswers: true });
+    const code = passed.status === "graded" ? passed.certificateCode! : "";
+    expect(code).toMatch(/^[A-Z2-7]{24}$/);
+    expect(await submitQuiz(t.db, user, COURSE, await answers(t.db, COURSE))).toEqual({ status: "blocked", block: "passed" });
+    expect(await t.db.select().from(certificates).where(eq(certificates.userId, user))).toHaveLength(1);
+    expect((await courseDetail(t.db, COURSE, user))?.resume).toBe(`/attestati/${code}`);
+
+    const unlucky = await addUser(t.db, "Sara Verdi");
+    await enrol(t.db, unlucky, COURSE);
+    await finishLessons(t.db, unlucky, COURSE);
+    for (const left of [2, 1, 0]) {
+      expect(await submitQuiz(t.db, unlucky, COURSE, await answers(t.db, COURSE, 1))).toMatchObject({ status: "graded", passed: false, attemptsLeft: left });
+    }
+    expect(await submitQuiz(t.db, unlucky, COURSE, await answers(t.db, COURSE))).toEqual({ status: "blocked", block: "no-attempts-left" });
+    expect((await quizPage(t.db, COURSE, unlucky))?.state?.attempts).toHaveLength(3);
+  });
+
+  it("makes unguessable, unique codes", () => {
+    const codes = new Set(Array.from({ length: 5000 }, newCertificateCode));
+    expect(codes.size).toBe(5000);
+    for (const code of [...codes].slice(0, 50)) expect(code).toMatch(/^[A-Z2-7]{24}$/);
+  });
+
+  it("verifies certificates as valid, revoked or unknown, everywhere", async () => {
+    const user = await addUser(t.db, "Giulia Esposito");
+    await enrol(t.db, user, COURSE);
+    await finishLessons(t.db, user, COURSE);
+    const result = await submitQuiz(t.db, user, COURSE, await answers(t.db, COURSE));
+    const code = result.status === "graded" ? result.certificateCode! : "";
+
+    const valid = await verifyCertificate(t.db, code.toLowerCase().replace(/(.{4})/g, "$1 "));
+    expect(valid).toMatchObject({ status: "valid", code, certificate: { holderName: "Giulia Esposito", hours: 3, score: 100 } });
+    expect(await verifyCertificate(t.db, newCertificateCode())).toMatchObject({ status: "unknown" });
+    expect(await verifyCertificate(t.db, "'; drop table certificates; --")).toEqual({ status: "unknown", code: null });
+
+    const pdf = await certificatePdf(valid.status === "valid" ? valid.certificate : (undefined as never));
+    const doc = await getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: path.join(ROOT, "node_modules/pdfjs-dist/standard_fonts/") }).promise;
+    const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ("str" in i ? i.str : "")).join(" ");
+    expect(text).toContain("Giulia Esposito");
+    expect(text).toContain(code);
+    expect(text).toContain("Soggetti aggregatori e convenzioni per le amministrazioni");
+
+    const admin = { id: null, label: "test (amministratore)" };
+    expect(await revokeCertificate(t.db, admin, code, "Rilasciato per errore")).toBe("revoked");
+    expect(await revokeCertificate(t.db, admin, code, "Di nuovo")).toBe("already-revoked");
+    expect(await revokeCertificate(t.db, admin, newCertificateCode(), "Nessuno")).toBe("unknown");
+    expect(await verifyCertificate(t.db, code)).toMatchObject({ status: "revoked", certificate: { revokedReason: "Rilasciato per errore" } });
+    expect(await badgeAssertion(t.db, code)).toMatchObject({ revoked: true, revocationReason: "Rilasciato per errore" });
+    const audit = await t.db.select().from(auditLog).where(eq(auditLog.entityId, code));
+    expect(audit.map((a) => a.action)).toEqual(["certificate.revoke"]);
+  });
+
+  it("publishes Open Badges 2.0 issuer, badge class and hosted assertion with a hashed recipient", async () => {
+    const user = await addUser(t.db, "Marco Neri");
+    const [{ email }] = (await t.db.select({ email: users.email }).from(users).where(eq(users.id, user))) as [{ email: string }];
+    await enrol(t.db, user, COURSE);
+    await finishLessons(t.db, user, COURSE);
+    const result = await submitQuiz(t.db, user, COURSE, await answers(t.db, COURSE));
+    const code = result.status === "graded" ? result.certificateCode! : "";
+
+    const assertion = (await badgeAssertion(t.db, code))!;
+    expect(assertion).toMatchObject({
+      "@context": "https://w3id.org/openbadges/v2",
+      type: "Assertion",
+      id: expect.stringMatching(new RegExp(`/badges/assertions/${code}\\.json$`)),
+      badge: expect.stringMatching(new RegExp(`/badges/classes/${COURSE}\\.json$`)),
+      verification: { type: "hosted" },
+      recipient: { type: "email", hashed: true },
+    });
+    expect(assertion).not.toHaveProperty("revoked");
+    expect(new Date(assertion.issuedOn).toISOString()).toBe(assertion.issuedOn);
+    const { salt, identity } = assertion.recipient;
+    expect(salt.length).toBeGreaterThanOrEqual(16);
+    expect(identity).toBe(`sha256$${createHash("sha256").update(email + salt).digest("hex")}`);
+    expect(JSON.stringify(assertion)).not.toContain(email);
+
+    const badge = (await badgeClass(t.db, COURSE))!;
+    expect(badge).toMatchObject({ type: "BadgeClass", name: "Soggetti aggregatori e convenzioni per le amministrazioni", issuer: issuerProfile().id });
+    expect(badge.image).toMatch(/\/badges\/images\/aggregatori-e-convenzioni\.svg$/);
+    expect(badge.criteria.narrative).toContain("70%");
+    expect(issuerProfile()).toMatchObject({ type: "Profile", name: "Aggrega", id: expect.stringMatching(/\/badges\/issuer\.json$/) });
+    expect(await badgeClass(t.db, "non-esiste")).toBeNull();
+    expect(await badgeAssertion(t.db, newCertificateCode())).toBeNull();
+  });
+});
+
+describe("course changes after learners started", () => {
+  let t: TestDatabase;
+  let root: string;
+  const lessonsDir = () => path.join(root, "content/courses", COURSE, "lessons");
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    root = await mkdtemp(path.join(os.tmpdir(), "aggrega-courses-"));
+    await cp(path.join(ROOT, "content/seed"), path.join(root, "content/seed"), { recursive: true });
+    await mkdir(path.join(root, "content/courses"), { recursive: true });
+    await cp(path.join(ROOT, "content/courses", COURSE), path.join(root, "content/courses", COURSE), { recursive: true });
+  });
+  afterAll(async () => {
+    await t.cleanup();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("versions the structure, keeps progress explainable and certificates valid", async () => {
+    expect(await syncCourses(t.db, root)).toEqual({ created: [COURSE], unchanged: [], retired: [] });
+    const learner = await addUser(t.db, "Anna Gallo");
+    const graduate = await addUser(t.db, "Bruno Costa");
+    await enrol(t.db, learner, COURSE);
+    await completeLesson(t.db, learner, COURSE, "cosa-sono-i-soggetti-aggregatori");
+    await completeLesson(t.db, learner, COURSE, "strumenti-di-acquisto");
+    await enrol(t.db, graduate, COURSE);
+    await finishLessons(t.db, graduate, COURSE);
+    const passed = await submitQuiz(t.db, graduate, COURSE, await answers(t.db, COURSE));
+    const code = passed.status === "graded" ? passed.certificateCode! : "";
+    expect((await courseDetail(t.db, COURSE, learner))?.state?.progress.percent).toBe(50);
+
+    // Two lessons added, one completed lesson removed.
+    const template = await readFile(path.join(lessonsDir(), "aderire-a-una-convenzione.mdx"), "utf8");
+    for (const [name, order] of [["nuova-lezione-uno", 3], ["nuova-lezione-due", 4]] as const) {
+      await writeFile(path.join(lessonsDir(), `${name}.mdx`), template.replace(/title: .*/, `title: ${name}`).replace(/order: \d+/, `order: ${order}`));
+    }
+    await unlink(path.join(lessonsDir(), "strumenti-di-acquisto.mdx"));
+    expect(await syncCourses(t.db, root)).toEqual({ created: [COURSE], unchanged: [], retired: [] });
+    expect(await syncCourses(t.db, root)).toEqual({ created: [], unchanged: [COURSE], retired: [] });
+    const versions = await t.db.select().from(courseVersions).where(eq(courseVersions.courseSlug, COURSE));
+    expect(versions.map((v) => [v.version, v.isCurrent])).toEqual([[1, false], [2, true]]);
+
+    const progress = (await courseDetail(t.db, COURSE, learner))!.state!.progress;
+    expect(progress).toMatchObject({ totalLessons: 5, completedLessons: 1, percent: 20, addedSinceEnrolment: 2, removedCompleted: 1 });
+    const late = await addUser(t.db, "Carla Fontana");
+    await enrol(t.db, late, COURSE);
+    expect((await courseDetail(t.db, COURSE, late))!.state!.progress).toMatchObject({ addedSinceEnrolment: 0, removedCompleted: 0, percent: 0 });
+
+    expect(await verifyCertificate(t.db, code)).toMatchObject({ status: "valid" });
+    const graduateProgress = (await courseDetail(t.db, COURSE, graduate))!;
+    expect(graduateProgress.state!.progress).toMatchObject({ percent: 60, addedSinceEnrolment: 2 });
+    expect(graduateProgress.state!.certificate?.code).toBe(code);
+    expect((await learnerDashboard(t.db, graduate)).resume).toBeNull();
+  });
+
+  it("retires a course whose folder disappears, and refuses malformed files naming file and field", async () => {
+    await writeFile(path.join(lessonsDir(), "rotta.mdx"), "---\ntitle: Lezione rotta\ndescription: Manca il modulo della lezione.\norder: 1\n---\nTesto\n");
+    await expect(syncCourses(t.db, root)).rejects.toThrow(new ContentFileError(`content/courses/${COURSE}/lessons/rotta.mdx: campo «module»: campo obbligatorio: deve essere uno slug (lettere minuscole, cifre e trattini)`));
+    await writeFile(path.join(lessonsDir(), "rotta.mdx"), "---\ntitle: Lezione rotta\ndescription: Modulo che non esiste.\nmodule: inesistente\norder: 1\n---\nTesto\n");
+    await expect(syncCourses(t.db, root)).rejects.toThrow(/rotta\.mdx: campo «module»: «inesistente» non è tra i moduli/);
+    await unlink(path.join(lessonsDir(), "rotta.mdx"));
+    const quizFile = path.join(root, "content/courses", COURSE, "quiz.yaml");
+    await writeFile(quizFile, (await readFile(quizFile, "utf8")).replace("correct: [c]", "correct: [c, d]"));
+    await expect(syncCourses(t.db, root)).rejects.toThrow(/quiz\.yaml: campo «questions › voce 1 › correct»: una domanda a risposta singola/);
+
+    await rm(path.join(root, "content/courses", COURSE), { recursive: true });
+    expect(await syncCourses(t.db, root)).toEqual({ created: [], unchanged: [], retired: [COURSE] });
+    expect(await courseDetail(t.db, COURSE, null)).toBeNull();
+  });
+});
+
+describe("training report", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => t.cleanup());
+
+  it("counts enrolled, in progress, completed and average best score per course and per organisation", async () => {
+    const other = "piattaforme-e-interoperabilita";
+    const completed = await addUser(t.db, "Uno", "Comune di Alfa");
+    const started = await addUser(t.db, "Due", "Comune di Alfa");
+    const enrolledOnly = await addUser(t.db, "Tre", "Comune di Alfa");
+    const failing = await addUser(t.db, "Quattro", "ASL Beta");
+    const noOrg = await addUser(t.db, "Cinque");
+    for (const u of [completed, started, enrolledOnly, failing]) await enrol(t.db, u, COURSE);
+    await enrol(t.db, noOrg, other);
+    await enrol(t.db, completed, other);
+    await finishLessons(t.db, completed, COURSE);
+    await submitQuiz(t.db, completed, COURSE, await answers(t.db, COURSE, 2)); // 29%
+    await submitQuiz(t.db, completed, COURSE, await answers(t.db, COURSE)); // 100%
+    await completeLesson(t.db, started, COURSE, "strumenti-di-acquisto");
+    await finishLessons(t.db, failing, COURSE);
+    await submitQuiz(t.db, failing, COURSE, await answers(t.db, COURSE, 3)); // 43%
+
+    const report = await learningReport(t.db);
+    expect(report.byCourse).toEqual([
+      { key: COURSE, label: "Soggetti aggregatori e convenzioni per le amministrazioni", enrolled: 4, inProgress: 2, completed: 1, averageScore: 71.5 },
+      { key: other, label: "Piattaforme di e-procurement e interoperabilità", enrolled: 2, inProgress: 0, completed: 0, averageScore: null },
+      { key: "partecipare-alle-gare-aggregate", label: "Partecipare alle gare aggregate come fornitore", enrolled: 0, inProgress: 0, completed: 0, averageScore: null },
+    ]);
+    expect(report.byOrganisation).toEqual([
+      { key: "Comune di Alfa", label: "Comune di Alfa", enrolled: 4, inProgress: 1, completed: 1, averageScore: 100 },
+      { key: "ASL Beta", label: "ASL Beta", enrolled: 1, inProgress: 1, completed: 0, averageScore: 43 },
+      { key: NO_ORGANISATION, label: NO_ORGANISATION, enrolled: 1, inProgress: 0, completed: 0, averageScore: null },
+    ]);
+    expect(reportCsv(report, "enti")).toBe(
+      "\uFEFFente,iscritti,in_corso,completati,punteggio_medio\r\nComune di Alfa,4,1,1,100\r\nASL Beta,1,1,0,43\r\nEnte non indicato,1,0,0,\r\n",
+    );
+    expect(reportCsv(report, "corsi").split("\r\n")[1]).toBe("Soggetti aggregatori e convenzioni per le amministrazioni,4,2,1,71.5");
+  });
+
+  it("neutralises spreadsheet formulas in CSV cells", async () => {
+    await enrol(t.db, await addUser(t.db, "Sei", "=HYPERLINK(\"x\")"), COURSE);
+    expect(reportCsv(await learningReport(t.db), "enti")).toContain(`"'=HYPERLINK(""x"")"`);
+  });
+});
