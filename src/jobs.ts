@@ -5,6 +5,8 @@
 import { log, errorMessage } from "@/lib/log";
 import { accessibilityMailJob } from "@/accessibility/job";
 import { alertsJob } from "@/alerts/job";
+import { accountsCleanupJob } from "@/accounts/cleanup";
+import { pressPublishJob } from "@/press/job";
 
 export interface BackgroundJob {
   name: string;
@@ -16,7 +18,7 @@ export interface BackgroundJob {
   close?(): Promise<void>;
 }
 
-export const JOBS: BackgroundJob[] = [accessibilityMailJob, alertsJob()];
+export const JOBS: BackgroundJob[] = [accessibilityMailJob, alertsJob(), accountsCleanupJob, pressPublishJob];
 
 export interface RunningJobs {
   stop(): Promise<void>;

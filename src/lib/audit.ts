@@ -1,5 +1,6 @@
+import { count, desc } from "drizzle-orm";
 import { auditLog } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 
 /** Anything that can insert: the database or an open transaction. */
 export type Writer = Pick<Database, "insert">;
@@ -26,4 +27,19 @@ export async function recordAudit(
     entityId: String(entity.id),
     details: details ?? null,
   });
+}
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/** One page of the audit log, newest first, for the back office. */
+export async function listAudit(page: number): Promise<{ entries: (typeof auditLog.$inferSelect)[]; pageCount: number }> {
+  const db = await getDb();
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(auditLog);
+  const entries = await db
+    .select()
+    .from(auditLog)
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(AUDIT_PAGE_SIZE)
+    .offset((page - 1) * AUDIT_PAGE_SIZE);
+  return { entries, pageCount: Math.max(1, Math.ceil(n / AUDIT_PAGE_SIZE)) };
 }

@@ -1,0 +1,411 @@
+/**
+ * Press releases and news: saving from the back office, publishing (now or
+ * on schedule), unpublishing, and the public reads. Publishing writes the
+ * announcement (src/alerts/outbox.ts) and the audit entry in the same
+ * transaction as the status change, so subscribers hear of exactly what
+ * went live.
+ */
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte } from "drizzle-orm";
+import { aggregators, attachments, categories, pressReleases, pressReleaseTags, type PRESS_STATUSES } from "@db/schema";
+import { announce } from "@/alerts/outbox";
+import { recordAudit, type Actor } from "@/lib/audit";
+import { getDb, type Database } from "@/lib/db";
+import { Refusal } from "@/lib/refusal";
+import { config } from "@/config";
+import { fromRomeLocal, startOfRomeYear } from "./time";
+import type { PressFormInput } from "./schemas";
+import { removeStoredFile } from "./attachments";
+
+type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type PressStatus = (typeof PRESS_STATUSES)[number];
+export type PressRelease = typeof pressReleases.$inferSelect;
+export type AttachmentRow = typeof attachments.$inferSelect;
+
+/** A refusal from the press functions, shown on the form field it names. */
+export class PressError extends Refusal {
+  override name = "PressError";
+}
+
+/** The press office block proposed for new items, in the style of a press release's INFO footer. */
+export function defaultContactBlock(): string {
+  return [
+    "Ufficio stampa – Rete dei soggetti aggregatori",
+    "Via XX Settembre, 97 – 00187 Roma",
+    "Tel: 06 0000 0000",
+    config().OFFICE_EMAIL,
+    new URL(config().siteUrl).host,
+  ].join("\n");
+}
+
+/** "Città metropolitana: incontro!" → "citta-metropolitana-incontro". */
+export function slugify(title: string): string {
+  const slug = title
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80)
+    .replace(/-+$/g, "");
+  return slug || "comunicato";
+}
+
+async function uniqueSlug(tx: Tx, title: string): Promise<string> {
+  const base = slugify(title);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const [taken] = await tx.select({ id: pressReleases.id }).from(pressReleases).where(eq(pressReleases.slug, candidate));
+    if (!taken) return candidate;
+  }
+}
+
+export interface Tags {
+  aggregators: string[];
+  categories: string[];
+}
+
+async function checkTags(tx: Tx, tags: Tags): Promise<void> {
+  if (tags.aggregators.length) {
+    const found = await tx.select({ id: aggregators.id }).from(aggregators).where(inArray(aggregators.id, tags.aggregators));
+    if (found.length !== new Set(tags.aggregators).size) throw new PressError("Uno dei soggetti aggregatori scelti non esiste più.", "aggregators");
+  }
+  if (tags.categories.length) {
+    const found = await tx.select({ id: categories.id }).from(categories).where(inArray(categories.id, tags.categories));
+    if (found.length !== new Set(tags.categories).size) throw new PressError("Una delle categorie scelte non esiste più.", "categories");
+  }
+}
+
+async function writeTags(tx: Tx, releaseId: number, tags: Tags): Promise<void> {
+  await tx.delete(pressReleaseTags).where(eq(pressReleaseTags.pressReleaseId, releaseId));
+  const rows = [
+    ...[...new Set(tags.aggregators)].map((tagId) => ({ pressReleaseId: releaseId, tagType: "aggregator" as const, tagId })),
+    ...[...new Set(tags.categories)].map((tagId) => ({ pressReleaseId: releaseId, tagType: "category" as const, tagId })),
+  ];
+  if (rows.length) await tx.insert(pressReleaseTags).values(rows);
+}
+
+async function readTags(db: Pick<Database, "select">, releaseId: number): Promise<Tags> {
+  const rows = await db.select().from(pressReleaseTags).where(eq(pressReleaseTags.pressReleaseId, releaseId));
+  return {
+    aggregators: rows.filter((r) => r.tagType === "aggregator").map((r) => r.tagId),
+    categories: rows.filter((r) => r.tagType === "category").map((r) => r.tagId),
+  };
+}
+
+/**
+ * Marks a release published and, in the same transaction, announces it and
+ * records who did it. Only a row in `fromStatuses` moves, so two workers
+ * publishing the same scheduled item announce it once.
+ */
+async function publishInTx(tx: Tx, releaseId: number, actor: Actor, fromStatuses: PressStatus[], now: Date): Promise<boolean> {
+  const [row] = await tx
+    .update(pressReleases)
+    .set({ status: "published", publishedAt: now, updatedAt: now })
+    .where(and(eq(pressReleases.id, releaseId), inArray(pressReleases.status, fromStatuses)))
+    .returning();
+  if (!row) return false;
+  const tags = await readTags(tx, releaseId);
+  const regions = tags.aggregators.length
+    ? (await tx.selectDistinct({ region: aggregators.region }).from(aggregators).where(inArray(aggregators.id, tags.aggregators))).map((r) => r.region)
+    : [];
+  await announce(tx, {
+    kind: "press",
+    eventKey: `press:${releaseId}:published`,
+    entityType: "press_release",
+    entityId: releaseId,
+    title: row.title,
+    summary: row.summary,
+    path: `/sala-stampa/${row.slug}`,
+    categoryId: tags.categories[0] ?? null,
+    aggregatorIds: tags.aggregators,
+    regions,
+  });
+  await recordAudit(tx, actor, "press.published", { type: "press_release", id: releaseId }, { slug: row.slug, title: row.title });
+  return true;
+}
+
+export interface SaveInput extends Omit<PressFormInput, "azione" | "attachmentIds" | "removeAttachments"> {
+  /** Uploads already stored (see storeUploads) to link to this release. */
+  attachmentIds: string[];
+  removeAttachments: string[];
+  isExample?: boolean;
+  /** Fixed slug (the seed); new back-office items get one from the title. */
+  slug?: string;
+}
+
+/**
+ * Creates (no id) or updates a release from the back-office form. Choosing
+ * "published" publishes now; "scheduled" waits for publishAt; "draft" on a
+ * published item takes it offline.
+ */
+export async function savePressRelease(
+  id: number | undefined,
+  input: SaveInput,
+  actor: Actor,
+  options: { now?: Date; db?: Database } = {},
+): Promise<{ id: number; slug: string }> {
+  const db = options.db ?? (await getDb());
+  const now = options.now ?? new Date();
+  const removed: string[] = [];
+  const result = await db.transaction(async (tx) => {
+    await checkTags(tx, input);
+    const existing = id === undefined ? undefined : (await tx.select().from(pressReleases).where(eq(pressReleases.id, id)))[0];
+    if (id !== undefined && !existing) throw new PressError("Il comunicato non esiste più.");
+    const content = {
+      kind: input.kind,
+      title: input.title,
+      summary: input.summary,
+      bodyMarkdown: input.body,
+      contactBlock: input.contactBlock,
+      isExample: input.isExample ?? existing?.isExample ?? false,
+      updatedAt: now,
+    };
+    const publishAt = input.status === "scheduled" ? fromRomeLocal(input.publishAt) : null;
+    let releaseId: number;
+    let slug: string;
+    if (existing) {
+      releaseId = existing.id;
+      slug = existing.slug;
+      // "published" leaves the status for publishInTx to move (once); "draft" on a live item takes it offline.
+      const status: PressStatus =
+        input.status === "published" ? existing.status : input.status === "draft" && existing.status === "published" ? "unpublished" : input.status;
+      const leavesPublished = existing.status === "published" && input.status !== "published";
+      await tx.update(pressReleases).set({ ...content, status, publishAt }).where(eq(pressReleases.id, releaseId));
+      await recordAudit(tx, actor, leavesPublished ? "press.unpublished" : "press.updated", { type: "press_release", id: releaseId }, { status: input.status });
+    } else {
+      slug = input.slug ?? (await uniqueSlug(tx, input.title));
+      const [row] = await tx
+        .insert(pressReleases)
+        .values({ ...content, slug, status: input.status === "scheduled" ? "scheduled" : "draft", publishAt, authorId: actor.id })
+        .returning({ id: pressReleases.id });
+      releaseId = row!.id;
+      await recordAudit(tx, actor, "press.created", { type: "press_release", id: releaseId }, { slug, title: input.title });
+    }
+    await writeTags(tx, releaseId, input);
+    if (input.attachmentIds.length) {
+      await tx
+        .update(attachments)
+        .set({ pressReleaseId: releaseId })
+        .where(and(inArray(attachments.id, input.attachmentIds), isNull(attachments.pressReleaseId)));
+    }
+    if (input.removeAttachments.length) {
+      const gone = await tx
+        .delete(attachments)
+        .where(and(inArray(attachments.id, input.removeAttachments), eq(attachments.pressReleaseId, releaseId)))
+        .returning({ id: attachments.id });
+      removed.push(...gone.map((g) => g.id));
+    }
+    if (input.status === "published") await publishInTx(tx, releaseId, actor, ["draft", "scheduled", "unpublished"], now);
+    if (input.status === "scheduled") {
+      await recordAudit(tx, actor, "press.scheduled", { type: "press_release", id: releaseId }, { publishAt: publishAt?.toISOString() });
+    }
+    return { id: releaseId, slug };
+  });
+  // Files go only after the rows are gone, so a rolled-back change never loses a file.
+  for (const fileId of removed) await removeStoredFile(fileId);
+  return result;
+}
+
+/** Takes a published or scheduled item offline; it can be published again later. */
+export async function unpublish(id: number, actor: Actor, now = new Date()): Promise<void> {
+  const db = await getDb();
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(pressReleases)
+      .set({ status: "unpublished", updatedAt: now })
+      .where(and(eq(pressReleases.id, id), inArray(pressReleases.status, ["published", "scheduled"])))
+      .returning({ id: pressReleases.id });
+    if (!row) throw new PressError("Il comunicato non è pubblicato né programmato.");
+    await recordAudit(tx, actor, "press.unpublished", { type: "press_release", id });
+  });
+}
+
+/** Publishes now an existing release (the seed uses it; the form goes through savePressRelease). */
+export async function publish(id: number, actor: Actor, now = new Date()): Promise<boolean> {
+  const db = await getDb();
+  return db.transaction((tx) => publishInTx(tx, id, actor, ["draft", "scheduled", "unpublished"], now));
+}
+
+/** Publishes every scheduled item whose time has come; returns how many went live. */
+export async function publishDue(now = new Date()): Promise<number> {
+  const db = await getDb();
+  const due = await db
+    .select({ id: pressReleases.id })
+    .from(pressReleases)
+    .where(and(eq(pressReleases.status, "scheduled"), lte(pressReleases.publishAt, now)))
+    .orderBy(asc(pressReleases.publishAt));
+  let published = 0;
+  for (const { id } of due) {
+    const done = await db.transaction((tx) => publishInTx(tx, id, { id: null, label: "pubblicazione programmata" }, ["scheduled"], now));
+    if (done) published++;
+  }
+  return published;
+}
+
+export interface ReleaseSummary {
+  id: number;
+  slug: string;
+  kind: PressRelease["kind"];
+  title: string;
+  summary: string;
+  status: PressStatus;
+  publishedAt: Date | null;
+  publishAt: Date | null;
+  updatedAt: Date;
+  isExample: boolean;
+}
+
+const summaryColumns = {
+  id: pressReleases.id,
+  slug: pressReleases.slug,
+  kind: pressReleases.kind,
+  title: pressReleases.title,
+  summary: pressReleases.summary,
+  status: pressReleases.status,
+  publishedAt: pressReleases.publishedAt,
+  publishAt: pressReleases.publishAt,
+  updatedAt: pressReleases.updatedAt,
+  isExample: pressReleases.isExample,
+};
+
+/** Every item for the back office, newest change first. */
+export async function listForBackOffice(): Promise<ReleaseSummary[]> {
+  const db = await getDb();
+  return db.select(summaryColumns).from(pressReleases).orderBy(desc(pressReleases.updatedAt), desc(pressReleases.id));
+}
+
+export const PAGE_SIZE = 10;
+
+export interface PublishedQuery {
+  year?: number;
+  /** "aggregatore:<id>" or "categoria:<id>". */
+  tag?: string;
+  page: number;
+}
+
+/** One page of published items, newest first, filtered by year (Rome time) and tag. */
+export async function listPublished(query: PublishedQuery): Promise<{ items: ReleaseSummary[]; total: number; pageCount: number }> {
+  const db = await getDb();
+  const conditions = [eq(pressReleases.status, "published")];
+  if (query.year) {
+    conditions.push(gte(pressReleases.publishedAt, startOfRomeYear(query.year)), lt(pressReleases.publishedAt, startOfRomeYear(query.year + 1)));
+  }
+  if (query.tag) {
+    const [type, tagId] = query.tag.split(":") as [string, string];
+    const tagType = type === "aggregatore" ? "aggregator" : "category";
+    conditions.push(
+      inArray(
+        pressReleases.id,
+        db
+          .select({ id: pressReleaseTags.pressReleaseId })
+          .from(pressReleaseTags)
+          .where(and(eq(pressReleaseTags.tagType, tagType), eq(pressReleaseTags.tagId, tagId))),
+      ),
+    );
+  }
+  const where = and(...conditions);
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(pressReleases).where(where);
+  const items = await db
+    .select(summaryColumns)
+    .from(pressReleases)
+    .where(where)
+    .orderBy(desc(pressReleases.publishedAt), desc(pressReleases.id))
+    .limit(PAGE_SIZE)
+    .offset((query.page - 1) * PAGE_SIZE);
+  return { items, total: n, pageCount: Math.max(1, Math.ceil(n / PAGE_SIZE)) };
+}
+
+export interface TagOption {
+  value: string;
+  label: string;
+}
+
+/** Filter values of the public list: years with publications and the tags in use. */
+export async function publishedFacets(): Promise<{ years: number[]; tags: TagOption[] }> {
+  const db = await getDb();
+  const published = await db.select({ publishedAt: pressReleases.publishedAt }).from(pressReleases).where(eq(pressReleases.status, "published"));
+  const years = [...new Set(published.map((r) => Number(new Intl.DateTimeFormat("en", { year: "numeric", timeZone: "Europe/Rome" }).format(r.publishedAt!))))].sort((a, b) => b - a);
+  const used = await db
+    .selectDistinct({ tagType: pressReleaseTags.tagType, tagId: pressReleaseTags.tagId })
+    .from(pressReleaseTags)
+    .innerJoin(pressReleases, eq(pressReleases.id, pressReleaseTags.pressReleaseId))
+    .where(eq(pressReleases.status, "published"));
+  const labels = await tagLabels(used);
+  const tags = used
+    .map((t) => ({ value: `${t.tagType === "aggregator" ? "aggregatore" : "categoria"}:${t.tagId}`, label: labels.get(`${t.tagType}:${t.tagId}`) ?? t.tagId }))
+    .sort((a, b) => a.label.localeCompare(b.label, "it"));
+  return { years, tags };
+}
+
+async function tagLabels(tags: { tagType: "aggregator" | "category"; tagId: string }[]): Promise<Map<string, string>> {
+  const db = await getDb();
+  const aggIds = tags.filter((t) => t.tagType === "aggregator").map((t) => t.tagId);
+  const catIds = tags.filter((t) => t.tagType === "category").map((t) => t.tagId);
+  const map = new Map<string, string>();
+  if (aggIds.length) {
+    for (const a of await db.select({ id: aggregators.id, name: aggregators.name }).from(aggregators).where(inArray(aggregators.id, aggIds))) {
+      map.set(`aggregator:${a.id}`, a.name);
+    }
+  }
+  if (catIds.length) {
+    for (const c of await db.select({ id: categories.id, name: categories.name }).from(categories).where(inArray(categories.id, catIds))) {
+      map.set(`category:${c.id}`, c.name);
+    }
+  }
+  return map;
+}
+
+export interface ReleaseDetail {
+  release: PressRelease;
+  tags: { type: "aggregator" | "category"; id: string; label: string; filter: string }[];
+  attachments: AttachmentRow[];
+}
+
+async function detail(release: PressRelease): Promise<ReleaseDetail> {
+  const db = await getDb();
+  const raw = await db.select().from(pressReleaseTags).where(eq(pressReleaseTags.pressReleaseId, release.id));
+  const labels = await tagLabels(raw);
+  const files = await db.select().from(attachments).where(eq(attachments.pressReleaseId, release.id)).orderBy(asc(attachments.createdAt));
+  return {
+    release,
+    tags: raw.map((t) => ({
+      type: t.tagType,
+      id: t.tagId,
+      label: labels.get(`${t.tagType}:${t.tagId}`) ?? t.tagId,
+      filter: `${t.tagType === "aggregator" ? "aggregatore" : "categoria"}:${t.tagId}`,
+    })),
+    attachments: files,
+  };
+}
+
+/** A published item by its slug, with tags and attachments; undefined when missing or not published. */
+export async function getBySlug(slug: string): Promise<ReleaseDetail | undefined> {
+  if (!/^[a-z0-9-]{1,100}$/.test(slug)) return undefined;
+  const db = await getDb();
+  const [release] = await db.select().from(pressReleases).where(and(eq(pressReleases.slug, slug), eq(pressReleases.status, "published")));
+  return release ? detail(release) : undefined;
+}
+
+/** Any item by id, for the back-office editor. */
+export async function getForEditing(id: number): Promise<ReleaseDetail | undefined> {
+  const db = await getDb();
+  const [release] = await db.select().from(pressReleases).where(eq(pressReleases.id, id));
+  return release ? detail(release) : undefined;
+}
+
+/** Aggregators and categories an editor can tag an item with, read from the catalog. */
+export async function tagOptions(): Promise<{ aggregators: TagOption[]; categories: TagOption[] }> {
+  const db = await getDb();
+  const aggs = await db.select({ value: aggregators.id, label: aggregators.name }).from(aggregators).orderBy(asc(aggregators.name));
+  const cats = await db.select({ value: categories.id, label: categories.name }).from(categories).orderBy(asc(categories.name));
+  return { aggregators: aggs, categories: cats };
+}
+
+/** Counts for the back-office home. */
+export async function pressCounts(): Promise<Record<PressStatus, number>> {
+  const db = await getDb();
+  const rows = await db.select({ status: pressReleases.status, n: count() }).from(pressReleases).groupBy(pressReleases.status);
+  const out: Record<PressStatus, number> = { draft: 0, scheduled: 0, published: 0, unpublished: 0 };
+  for (const r of rows) out[r.status] = r.n;
+  return out;
+}

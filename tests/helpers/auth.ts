@@ -1,0 +1,73 @@
+/**
+ * Accounts for tests: create a user with a role directly in a database, and
+ * sign in over HTTP to get the session cookie for guarded pages.
+ *
+ *   const site = await startSite();
+ *   const editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl });
+ *   const cookie = await signInOverHttp(site.baseUrl, editor.email, editor.password);
+ *   await fetch(`${site.baseUrl}/gestione`, { headers: { cookie } });
+ */
+import { randomUUID } from "node:crypto";
+import type { Role } from "@db/schema";
+import { createUser } from "@/accounts";
+import { openDatabase, useConnection, type Connection } from "@/lib/db";
+import { SESSION_COOKIE_NAME } from "@/accounts/session";
+import { postForm } from "./forms";
+
+/** Passes the strength rules; every helper-made account uses it unless told otherwise. */
+export const TEST_PASSWORD = "Cavallo-Batteria-Graffetta-42";
+
+export interface TestUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password: string;
+}
+
+const connections = new Map<string, Promise<Connection>>();
+
+/**
+ * Creates a verified account with `role`. With `databaseUrl` (a started
+ * site's database) the account is written there and that database becomes
+ * the process's getDb(); without it, the current getDb() is used
+ * (createTestDatabase installs its own).
+ */
+export async function createUserWithRole(
+  role: Role,
+  options: { databaseUrl?: string; email?: string; name?: string; password?: string; verified?: boolean; organisation?: string } = {},
+): Promise<TestUser> {
+  if (options.databaseUrl) {
+    const url = options.databaseUrl;
+    if (!connections.has(url)) connections.set(url, openDatabase(url));
+    useConnection(await connections.get(url)!);
+  }
+  const email = options.email ?? `${role}-${randomUUID().slice(0, 8)}@prova.example.it`;
+  const name = options.name ?? `Utente ${role === "learner" ? "Corsista" : role === "editor" ? "Redazione" : "Amministratore"}`;
+  const password = options.password ?? TEST_PASSWORD;
+  const { id } = await createUser({ email, name, role, password, organisation: options.organisation ?? "Comune di Prova", verified: options.verified });
+  return { id, email, name, role, password };
+}
+
+/** The Cookie header value of a session from a `Set-Cookie` list, or undefined. */
+export function sessionCookieFrom(response: Response): string | undefined {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE_NAME}=`));
+  const pair = cookie?.split(";")[0];
+  return pair && pair !== `${SESSION_COOKIE_NAME}=` ? pair : undefined;
+}
+
+/** Signs in through /accedi and returns the Cookie header value ("aggrega_sessione=…"). */
+export async function signInOverHttp(baseUrl: string, email: string, password = TEST_PASSWORD): Promise<string> {
+  const response = await postForm(baseUrl, "/accedi", { email, password });
+  const cookie = sessionCookieFrom(response);
+  if (response.status !== 303 || !cookie) {
+    throw new Error(`sign-in as ${email} failed with status ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  }
+  return cookie;
+}
+
+/** Creates a user with `role` in the site's database and signs in: the common case for guarded pages. */
+export async function signedInAs(site: { baseUrl: string; databaseUrl: string }, role: Role): Promise<{ user: TestUser; cookie: string }> {
+  const user = await createUserWithRole(role, { databaseUrl: site.databaseUrl });
+  return { user, cookie: await signInOverHttp(site.baseUrl, user.email, user.password) };
+}
