@@ -7,5 +7,7 @@ declare namespace App {
     session: import("@/accounts/types").SessionInfo | null;
     /** Request id, echoed in logs and in the X-Request-Id header. */
     requestId: string;
+    /** Set when a request failed and the error page is being rendered (src/middleware.ts, src/pages/500.astro). */
+    failure?: "unavailable" | "error";
   }
 }

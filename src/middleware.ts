@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
 import { applySecurityHeaders, isForbiddenCrossSitePost } from "@/lib/http";
 import { log, errorMessage } from "@/lib/log";
+import { isDatabaseUnavailable } from "@/lib/db-errors";
 import { backOfficeRole, guard, resumeSession } from "@/accounts";
 
 /** Gives every request an id, logs it as one JSON line and adds security headers. */
 const requestContext = defineMiddleware(async (context, next) => {
   const started = performance.now();
-  const requestId = context.request.headers.get("x-request-id")?.slice(0, 64) || randomUUID();
+  // A caller's id is kept only if it is a plain token, so it cannot forge or break log lines.
+  const offered = context.request.headers.get("x-request-id");
+  const requestId = context.locals.requestId ?? (offered && /^[\w.-]{1,64}$/.test(offered) ? offered : randomUUID());
   context.locals.requestId = requestId;
   context.locals.user ??= null;
   context.locals.session ??= null;
@@ -15,8 +18,24 @@ const requestContext = defineMiddleware(async (context, next) => {
   try {
     response = await next();
   } catch (error) {
-    log("error", "request.failed", { requestId, method: context.request.method, path: context.url.pathname, error: errorMessage(error) });
-    throw error;
+    // Second failure while rendering the error page itself: a bare page, still no stack trace.
+    if (context.locals.failure) return bareErrorPage(context.locals.failure, requestId);
+    const unavailable = isDatabaseUnavailable(error);
+    context.locals.failure = unavailable ? "unavailable" : "error";
+    log(unavailable ? "warn" : "error", unavailable ? "request.unavailable" : "request.failed", {
+      requestId,
+      method: context.request.method,
+      path: context.url.pathname,
+      error: errorMessage(error),
+    });
+    // Rendering the error page here, instead of rethrowing, keeps Astro from printing the stack
+    // and lets 500.astro answer 503 when the database is busy or unreachable.
+    // A fresh GET request: the failed one's body may already have been read.
+    return context.rewrite(new Request(new URL("/500", context.url), { headers: context.request.headers }));
+  }
+  // Astro always sends 500.astro with status 500; a busy or unreachable database is temporary, hence 503.
+  if (context.locals.failure === "unavailable" && response.status === 500) {
+    response = new Response(response.body, { status: 503, statusText: "Service Unavailable", headers: response.headers });
   }
   // Responses from fetch() or static files can be immutable; copy before editing headers.
   try {
@@ -36,6 +55,16 @@ const requestContext = defineMiddleware(async (context, next) => {
   });
   return response;
 });
+
+function bareErrorPage(failure: "unavailable" | "error", requestId: string): Response {
+  const unavailable = failure === "unavailable";
+  const title = unavailable ? "Servizio momentaneamente non disponibile" : "Si è verificato un errore";
+  const body = `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>${title} – Aggrega</title></head><body><main><h1>${title}</h1><p>Riprova tra qualche istante. Codice per l'assistenza: ${requestId}</p><p><a href="/">Torna alla pagina iniziale</a></p></main></body></html>`;
+  const headers = new Headers({ "Content-Type": "text/html; charset=utf-8", "X-Request-Id": requestId });
+  if (unavailable) headers.set("Retry-After", "30");
+  applySecurityHeaders(headers);
+  return new Response(body, { status: unavailable ? 503 : 500, headers });
+}
 
 /**
  * Validates the session cookie (extending or blanking it), exposes the person

@@ -25,6 +25,9 @@ export function redactEmails(line: string): string {
 
 /** The message of an error, without its stack (stacks stay out of responses and logs). */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  if (!(error instanceof Error)) return String(error).slice(0, 1000);
+  // Drizzle appends the query's parameters (form values, addresses) to its message: keep the query, drop them.
+  const message = error.message.replace(/\nparams: [\s\S]*$/, "");
+  const cause = error.cause instanceof Error ? ` (causa: ${error.cause.name}: ${error.cause.message})` : "";
+  return `${error.name}: ${message}${cause}`.slice(0, 1000);
 }
