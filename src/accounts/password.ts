@@ -76,7 +76,7 @@ export function passwordProblem(password: string, personal: { email?: string; na
   if (new Set(lower).size < 5) {
     return "La password ripete troppo pochi caratteri diversi: usa almeno 5 caratteri distinti.";
   }
-  if (COMMON_PASSWORDS.has(lower) || /^(.{1,4})\1+$/.test(lower)) {
+  if (COMMON_PASSWORDS.has(lower) || /^(.{1,6})\1+$/.test(lower)) {
     return "La password è troppo comune o prevedibile: scegline una meno facile da indovinare, ad esempio una frase di più parole.";
   }
   const emailName = personal.email?.split("@")[0]?.toLowerCase() ?? "";
