@@ -45,3 +45,24 @@ export { searchTerms, toFtsQuery } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
 export { getCatalogPage, getComparisonPage } from "./pages";
 export { purchaseGuide, type PurchaseGuide } from "./purchase";
+export {
+  submitConventionForm,
+  submitInitiativeForm,
+  submitAggregatorForm,
+  submitCategoryForm,
+  submitPlanForm,
+  conventionFormValues,
+  initiativeFormValues,
+  aggregatorFormValues,
+  categoryFormValues,
+  planFormValues,
+  catalogFormOptions,
+  catalogAdminOverview,
+  CONVENTION_LABELS,
+  INITIATIVE_LABELS,
+  AGGREGATOR_LABELS,
+  CATEGORY_LABELS,
+  PLAN_LABELS,
+  type FormValues,
+  type SubmitOutcome,
+} from "./forms";

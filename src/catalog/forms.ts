@@ -1,0 +1,428 @@
+/**
+ * Back-office forms of the catalog. Each form is turned into the same input
+ * shape as the seed files and validated with the same zod schema, so the
+ * browser and `db:seed` accept exactly the same data.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { z } from "zod";
+import {
+  activityPlanItems,
+  activityPlans,
+  aggregators,
+  categories,
+  categoryCpvCodes,
+  conventionLots,
+  conventions,
+  jointInitiativePartners,
+  jointInitiatives,
+  tools,
+} from "@db/schema";
+import type { Actor } from "@/lib/audit";
+import { getDb } from "@/lib/db";
+import { MAX_FIELD_LENGTH, type FieldErrors } from "@/lib/forms";
+import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
+import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
+
+export type FormValues = Record<string, string>;
+
+export type SubmitOutcome<K> = { saved: true; key: K } | { saved: false; errors: FieldErrors; values: FormValues };
+
+/** Fields whose lines are list entries; an error there names the line. */
+const LINE_FIELDS = new Set(["lots", "items", "cpv"]);
+
+function formValues(form: FormData): FormValues {
+  const values: FormValues = {};
+  for (const key of new Set(form.keys())) {
+    values[key] = form
+      .getAll(key)
+      .filter((v): v is string => typeof v === "string")
+      .join(",");
+  }
+  return values;
+}
+
+const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
+
+/** "1.234.567,50", "1234567.5" or "1234567" → euro; anything else is passed on for zod to refuse. */
+function euro(value: string | undefined): number | string | undefined {
+  const v = optional(value);
+  if (v === undefined) return undefined;
+  const normalised = /,/.test(v) ? v.replace(/\./g, "").replace(",", ".") : /^\d{1,3}(\.\d{3})+$/.test(v) ? v.replace(/\./g, "") : v;
+  const n = Number(normalised.replace(/\s|€/g, ""));
+  return Number.isFinite(n) && normalised !== "" ? n : v;
+}
+
+function integer(value: string | undefined): number | string | undefined {
+  const v = optional(value);
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
+/** Non-empty lines of a textarea, split on "|". */
+function rows(value: string | undefined): string[][] {
+  return (value ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => l.split("|").map((cell) => cell.trim()));
+}
+
+function toErrors(issues: z.core.$ZodIssue[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const field = String(issue.path[0] ?? "_form");
+    const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
+    errors[field] ??= `${line}${issue.message}`;
+  }
+  return errors;
+}
+
+function tooLong(values: FormValues): FieldErrors | null {
+  const long = Object.entries(values).find(([, v]) => v.length > MAX_FIELD_LENGTH);
+  return long ? { [long[0]]: `Il testo è troppo lungo (massimo ${MAX_FIELD_LENGTH} caratteri).` } : null;
+}
+
+/** Validates the candidate with the seed schema and hands it to `save`, mapping refusals to field errors. */
+async function submit<S extends z.ZodType, K>(schema: S, candidate: unknown, values: FormValues, save: (input: z.infer<S>) => Promise<K>): Promise<SubmitOutcome<K>> {
+  const long = tooLong(values);
+  if (long) return { saved: false, errors: long, values };
+  const parsed = schema.safeParse(candidate);
+  if (!parsed.success) return { saved: false, errors: toErrors(parsed.error.issues), values };
+  try {
+    return { saved: true, key: await save(parsed.data) };
+  } catch (error) {
+    if (!(error instanceof CatalogWriteError)) throw error;
+    const field = error.field.split(".")[0]!;
+    return { saved: false, errors: { [field]: error.message }, values };
+  }
+}
+
+const euroText = (cents: number | null) => (cents === null ? "" : String(cents / 100));
+
+// ---- Conventions -----------------------------------------------------------
+
+export const CONVENTION_LABELS: Record<string, string> = {
+  title: "Titolo",
+  slug: "Indirizzo (slug)",
+  aggregator: "Soggetto aggregatore",
+  category: "Categoria",
+  instrument: "Tipo di strumento",
+  status: "Stato",
+  summary: "Sintesi",
+  description: "Descrizione",
+  cig: "CIG",
+  publishedOn: "Data di pubblicazione",
+  startDate: "Attiva dal",
+  endDate: "Scadenza",
+  ceiling: "Massimale (euro)",
+  used: "Importo utilizzato (euro)",
+  orderingUrl: "Indirizzo della piattaforma degli ordini",
+  lots: "Lotti",
+  example: "Voce dimostrativa",
+};
+
+/** Saves the convention form (new when `id` is undefined); the key is the convention id. */
+export function submitConventionForm(id: number | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
+  const v = formValues(form);
+  const candidate = {
+    slug: optional(v.slug),
+    aggregator: optional(v.aggregator),
+    category: optional(v.category),
+    instrument: optional(v.instrument),
+    title: optional(v.title),
+    summary: v.summary?.trim() ?? "",
+    description: v.description?.trim() ?? "",
+    cig: optional(v.cig)?.toUpperCase(),
+    status: optional(v.status),
+    publishedOn: optional(v.publishedOn),
+    startDate: optional(v.startDate),
+    endDate: optional(v.endDate),
+    ceiling: euro(v.ceiling),
+    used: euro(v.used),
+    orderingUrl: optional(v.orderingUrl),
+    example: v.example === "1",
+    lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling]) => ({
+      number: integer(number),
+      name: optional(name),
+      region: optional(region),
+      territory: territory ?? "",
+      supplier: optional(supplier),
+      ceiling: euro(ceiling),
+    })),
+  };
+  return submit(ConventionSeed, candidate, v, async (input) => (await saveConvention(input, { id, actor })).id);
+}
+
+/** The form values of a stored convention, or null. */
+export async function conventionFormValues(id: number): Promise<FormValues | null> {
+  const db = await getDb();
+  const [c] = await db.select().from(conventions).where(eq(conventions.id, id));
+  if (!c) return null;
+  const lots = await db.select().from(conventionLots).where(eq(conventionLots.conventionId, id)).orderBy(asc(conventionLots.number));
+  return {
+    title: c.title,
+    slug: c.slug,
+    aggregator: c.aggregatorId,
+    category: c.categoryId,
+    instrument: c.instrumentType,
+    status: c.status,
+    summary: c.summary,
+    description: c.description,
+    cig: c.cig ?? "",
+    publishedOn: c.publishedOn ?? "",
+    startDate: c.startDate ?? "",
+    endDate: c.endDate ?? "",
+    ceiling: euroText(c.ceilingValue),
+    used: euroText(c.usedValue),
+    orderingUrl: c.orderingUrl ?? "",
+    example: c.isExample ? "1" : "",
+    lots: lots.map((l) => [l.number, l.name, l.region, l.territory, l.supplier ?? "", euroText(l.ceilingValue)].join(" | ")).join("\n"),
+  };
+}
+
+// ---- Joint initiatives -----------------------------------------------------
+
+export const INITIATIVE_LABELS: Record<string, string> = {
+  title: "Titolo",
+  slug: "Indirizzo (slug)",
+  stage: "Fase",
+  category: "Categoria",
+  partners: "Soggetti aggregatori partner",
+  summary: "Sintesi",
+  description: "Descrizione",
+  startDate: "Data di avvio",
+  endDate: "Conclusione prevista",
+  example: "Voce dimostrativa",
+};
+
+export function submitInitiativeForm(id: number | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
+  const v = formValues(form);
+  const candidate = {
+    slug: optional(v.slug),
+    title: optional(v.title),
+    summary: v.summary?.trim() ?? "",
+    description: v.description?.trim() ?? "",
+    category: optional(v.category),
+    stage: optional(v.stage),
+    startDate: optional(v.startDate),
+    endDate: optional(v.endDate),
+    partners: form.getAll("partners").filter((p): p is string => typeof p === "string"),
+    example: v.example === "1",
+  };
+  return submit(InitiativeSeed, candidate, v, async (input) => (await saveInitiative(input, { id, actor })).id);
+}
+
+export async function initiativeFormValues(id: number): Promise<FormValues | null> {
+  const db = await getDb();
+  const [i] = await db.select().from(jointInitiatives).where(eq(jointInitiatives.id, id));
+  if (!i) return null;
+  const partners = await db.select().from(jointInitiativePartners).where(eq(jointInitiativePartners.initiativeId, id));
+  return {
+    title: i.title,
+    slug: i.slug,
+    stage: i.stage,
+    category: i.categoryId ?? "",
+    partners: partners.map((p) => p.aggregatorId).join(","),
+    summary: i.summary,
+    description: i.description,
+    startDate: i.startDate ?? "",
+    endDate: i.endDate ?? "",
+    example: i.isExample ? "1" : "",
+  };
+}
+
+// ---- Aggregators -----------------------------------------------------------
+
+export const AGGREGATOR_LABELS: Record<string, string> = {
+  name: "Denominazione",
+  id: "Identificativo (slug)",
+  shortName: "Nome breve",
+  kind: "Tipo",
+  region: "Regione",
+  territory: "Territorio servito",
+  website: "Sito web",
+  platform: "Piattaforma di e-procurement",
+  email: "Email",
+  phone: "Telefono",
+  address: "Indirizzo",
+  description: "Descrizione",
+  example: "Voce dimostrativa",
+};
+
+/** Saves the aggregator form; `id` is fixed once created (it is the URL). */
+export function submitAggregatorForm(id: string | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<string>> {
+  const v = formValues(form);
+  const candidate = {
+    id: id ?? optional(v.id),
+    name: optional(v.name),
+    shortName: optional(v.shortName),
+    kind: optional(v.kind),
+    region: optional(v.region),
+    territory: optional(v.territory),
+    website: optional(v.website),
+    platform: optional(v.platform),
+    email: optional(v.email),
+    phone: optional(v.phone),
+    address: optional(v.address),
+    description: v.description?.trim() ?? "",
+    example: v.example === "1",
+  };
+  return submit(AggregatorSeed, candidate, v, async (input) => {
+    if (id === undefined && (await aggregatorExists(input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    return (await saveAggregator(input, { actor })).id;
+  });
+}
+
+async function aggregatorExists(id: string): Promise<boolean> {
+  const db = await getDb();
+  return (await db.select({ id: aggregators.id }).from(aggregators).where(eq(aggregators.id, id))).length > 0;
+}
+
+export async function aggregatorFormValues(id: string): Promise<FormValues | null> {
+  const db = await getDb();
+  const [a] = await db.select().from(aggregators).where(eq(aggregators.id, id));
+  if (!a) return null;
+  return {
+    id: a.id,
+    name: a.name,
+    shortName: a.shortName,
+    kind: a.kind,
+    region: a.region,
+    territory: a.territory,
+    website: a.website ?? "",
+    platform: a.platformId ?? "",
+    email: a.email ?? "",
+    phone: a.phone ?? "",
+    address: a.address ?? "",
+    description: a.description,
+    example: a.isExample ? "1" : "",
+  };
+}
+
+// ---- Categories ------------------------------------------------------------
+
+export const CATEGORY_LABELS: Record<string, string> = {
+  name: "Nome",
+  id: "Identificativo (slug)",
+  description: "Descrizione",
+  cpv: "Codici CPV",
+};
+
+export function submitCategoryForm(id: string | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<string>> {
+  const v = formValues(form);
+  const candidate = {
+    id: id ?? optional(v.id),
+    name: optional(v.name),
+    description: v.description?.trim() ?? "",
+    cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
+  };
+  return submit(CategorySeed, candidate, v, async (input) => {
+    if (id === undefined && (await categoryExists(input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    return (await saveCategory(input, { actor })).id;
+  });
+}
+
+async function categoryExists(id: string): Promise<boolean> {
+  const db = await getDb();
+  return (await db.select({ id: categories.id }).from(categories).where(eq(categories.id, id))).length > 0;
+}
+
+export async function categoryFormValues(id: string): Promise<FormValues | null> {
+  const db = await getDb();
+  const [c] = await db.select().from(categories).where(eq(categories.id, id));
+  if (!c) return null;
+  const codes = await db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, id)).orderBy(asc(categoryCpvCodes.code));
+  return { id: c.id, name: c.name, description: c.description, cpv: codes.map((x) => `${x.code} | ${x.label}`).join("\n") };
+}
+
+// ---- Activity plans --------------------------------------------------------
+
+export const PLAN_LABELS: Record<string, string> = {
+  aggregator: "Soggetto aggregatore",
+  year: "Anno",
+  notes: "Note",
+  items: "Iniziative in programma",
+  example: "Voce dimostrativa",
+};
+
+/** Saves a plan; the key is "<aggregator>/<year>", which identifies it. */
+export function submitPlanForm(existing: { aggregator: string; year: number } | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
+  const v = formValues(form);
+  const candidate = {
+    aggregator: existing?.aggregator ?? optional(v.aggregator),
+    year: existing?.year ?? integer(v.year),
+    notes: v.notes?.trim() ?? "",
+    example: v.example === "1",
+    items: rows(v.items).map(([title, category, instrument, period, value]) => ({
+      title: optional(title),
+      category: optional(category),
+      instrument: optional(instrument),
+      period: optional(period),
+      estimatedValue: euro(value),
+    })),
+  };
+  return submit(PlanSeed, candidate, v, async (input) => {
+    // A new plan for a year that already has one would silently replace its items.
+    if (!existing && (await planExists(input.aggregator, input.year))) {
+      throw new CatalogWriteError("year", `esiste già un piano ${input.year} per questo soggetto aggregatore: modificalo dall'elenco`);
+    }
+    return (await savePlan(input, { actor })).id;
+  });
+}
+
+async function planExists(aggregatorId: string, year: number): Promise<boolean> {
+  const db = await getDb();
+  const rows = await db
+    .select({ id: activityPlans.id })
+    .from(activityPlans)
+    .where(and(eq(activityPlans.aggregatorId, aggregatorId), eq(activityPlans.year, year)));
+  return rows.length > 0;
+}
+
+export async function planFormValues(id: number): Promise<(FormValues & { aggregator: string; year: string }) | null> {
+  const db = await getDb();
+  const [p] = await db.select().from(activityPlans).where(eq(activityPlans.id, id));
+  if (!p) return null;
+  const items = await db.select().from(activityPlanItems).where(eq(activityPlanItems.planId, id)).orderBy(asc(activityPlanItems.expectedPeriod), asc(activityPlanItems.id));
+  return {
+    aggregator: p.aggregatorId,
+    year: String(p.year),
+    notes: p.notes,
+    example: p.isExample ? "1" : "",
+    items: items
+      .map((i) => [i.title, i.categoryId ?? "", i.instrumentType ?? "", i.expectedPeriod ?? "", euroText(i.estimatedValue)].join(" | "))
+      .join("\n"),
+  };
+}
+
+/** Options for the selects of every catalog form. */
+export async function catalogFormOptions() {
+  const db = await getDb();
+  const [aggregatorRows, categoryRows, toolRows] = await Promise.all([
+    db.select({ id: aggregators.id, name: aggregators.name }).from(aggregators).orderBy(asc(aggregators.name)),
+    db.select({ id: categories.id, name: categories.name }).from(categories).orderBy(asc(categories.name)),
+    db.select({ id: tools.id, name: tools.name }).from(tools).orderBy(asc(tools.name)),
+  ]);
+  return { aggregators: aggregatorRows, categories: categoryRows, tools: toolRows };
+}
+
+/** Everything the catalog back-office home lists. */
+export async function catalogAdminOverview() {
+  const db = await getDb();
+  const [conventionRows, initiativeRows, aggregatorRows, categoryRows, planRows] = await Promise.all([
+    db
+      .select({ id: conventions.id, title: conventions.title, status: conventions.status, aggregator: aggregators.shortName, isExample: conventions.isExample })
+      .from(conventions)
+      .innerJoin(aggregators, eq(aggregators.id, conventions.aggregatorId))
+      .orderBy(asc(conventions.title)),
+    db.select({ id: jointInitiatives.id, title: jointInitiatives.title, stage: jointInitiatives.stage }).from(jointInitiatives).orderBy(asc(jointInitiatives.title)),
+    db.select({ id: aggregators.id, name: aggregators.name }).from(aggregators).orderBy(asc(aggregators.name)),
+    db.select({ id: categories.id, name: categories.name }).from(categories).orderBy(asc(categories.name)),
+    db
+      .select({ id: activityPlans.id, year: activityPlans.year, aggregator: aggregators.name })
+      .from(activityPlans)
+      .innerJoin(aggregators, eq(aggregators.id, activityPlans.aggregatorId))
+      .orderBy(asc(activityPlans.year), asc(aggregators.name)),
+  ]);
+  return { conventions: conventionRows, initiatives: initiativeRows, aggregators: aggregatorRows, categories: categoryRows, plans: planRows };
+}
