@@ -1,0 +1,161 @@
+import path from "node:path";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCourse, type CourseDefinition } from "@/learning/content";
+import { lessonsOf } from "@/learning/courses";
+import { createUserWithRole, TEST_PASSWORD } from "../helpers/auth";
+import { axeViolations, launchBrowser } from "../helpers/browser";
+import { ROOT } from "../helpers/db";
+import { startSite, type RunningSite } from "../helpers/server";
+
+const SLUG = "aggregatori-e-convenzioni";
+
+describe("a learner takes a course to the certificate, and an admin revokes it", () => {
+  let site: RunningSite;
+  let browser: Browser;
+  let learner: BrowserContext;
+  let admin: BrowserContext;
+  let course: CourseDefinition;
+  const email = `corsista-${Date.now()}@prova.example.it`;
+  const name = "Ludovica Ferrante";
+
+  const url = (p: string) => new URL(p, site.baseUrl).toString();
+  async function expectNoAxeViolations(page: Page) {
+    expect({ path: new URL(page.url()).pathname, violations: await axeViolations(page) }).toEqual({ path: new URL(page.url()).pathname, violations: [] });
+  }
+  async function signIn(page: Page, address: string, dopo: string) {
+    await page.goto(url(`/accedi?dopo=${encodeURIComponent(dopo)}`));
+    await page.locator("#campo-email").fill(address);
+    await page.locator("#campo-password").fill(TEST_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname === dopo), page.getByRole("button", { name: "Accedi" }).click()]);
+  }
+
+  beforeAll(async () => {
+    site = await startSite();
+    browser = await launchBrowser();
+    learner = await browser.newContext({ acceptDownloads: true });
+    admin = await browser.newContext();
+    course = await loadCourse(ROOT, SLUG);
+  });
+  afterAll(async () => {
+    await learner?.close();
+    await admin?.close();
+    await browser?.close();
+    await site?.stop();
+  });
+
+  it("shows the catalog and the syllabus to anonymous visitors, and asks them to sign in for the quiz", async () => {
+    const page = await learner.newPage();
+    await page.goto(url("/formazione"));
+    for (const title of ["Soggetti aggregatori e convenzioni per le amministrazioni", "Piattaforme di e-procurement e interoperabilità", "Partecipare alle gare aggregate come fornitore"]) {
+      expect(await page.getByRole("heading", { name: title }).count()).toBe(1);
+    }
+    await expectNoAxeViolations(page);
+    await page.goto(url(`/formazione/${SLUG}`));
+    expect(await page.getByRole("heading", { name: "Programma" }).count()).toBe(1);
+    expect(await page.getByRole("link", { name: "Aderire a una convenzione, passo per passo" }).count()).toBe(1);
+    await expectNoAxeViolations(page);
+    const quiz = await fetch(url(`/formazione/${SLUG}/verifica`), { redirect: "manual" });
+    expect(quiz.status).toBe(303);
+    expect(quiz.headers.get("location")).toContain("/accedi?dopo=");
+    await page.close();
+  });
+
+  it("registers, verifies the email, follows every lesson, fails then passes the quiz and gets a certificate that names the learner", async () => {
+    const page = await learner.newPage();
+    await page.goto(url("/registrati"));
+    await page.locator("#campo-name").fill(name);
+    await page.locator("#campo-email").fill(email);
+    await page.locator("#campo-organisation").fill("Comune di Prova");
+    await page.locator("#campo-password").fill(TEST_PASSWORD);
+    await page.locator("#campo-passwordConfirm").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: /Registrati|Crea/ }).click();
+    await page.getByRole("heading", { name: "Controlla la tua email" }).waitFor();
+
+    const mail = (await site.outbox()).find((m) => m.to && JSON.stringify(m.to).includes(email));
+    const link = mail?.text?.match(/https?:\/\/\S+\/account\/verifica\?token=[\w-]+/)?.[0];
+    expect(link).toBeTruthy();
+    await page.goto(link!);
+    await page.getByRole("heading", { name: "Indirizzo confermato" }).waitFor();
+
+    await signIn(page, email, `/formazione/${SLUG}`);
+    await Promise.all([page.waitForURL(/\/cosa-sono-i-soggetti-aggregatori$/), page.getByRole("button", { name: "Iscriviti al corso" }).click()]);
+
+    const lessons = lessonsOf(course.structure);
+    for (const [i, lesson] of lessons.entries()) {
+      expect(new URL(page.url()).pathname).toBe(`/formazione/${SLUG}/${lesson.slug}`);
+      expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe(lesson.title);
+      if (i === 0) await expectNoAxeViolations(page);
+      await Promise.all([page.waitForURL((u) => u.pathname !== `/formazione/${SLUG}/${lesson.slug}`), page.getByRole("button", { name: "Segna come completata" }).click()]);
+    }
+    expect(new URL(page.url()).pathname).toBe(`/formazione/${SLUG}/verifica`);
+
+    const html = await page.content();
+    for (const q of course.structure.quiz) expect(html).not.toContain(q.explanation);
+    await expectNoAxeViolations(page);
+
+    const answer = async (right: boolean) => {
+      for (const q of course.structure.quiz) {
+        const ids = right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id];
+        for (const id of ids) await page.locator(`#${q.id}-${id}`).check({ force: true });
+      }
+      await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+    };
+    await answer(false);
+    expect(await page.getByRole("heading", { name: "Verifica non superata" }).count()).toBe(1);
+    expect(await page.textContent("body")).toContain(course.structure.quiz[0]!.explanation);
+    await answer(true);
+    expect(await page.getByRole("heading", { name: "Verifica superata" }).count()).toBe(1);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "scarica l'attestato in PDF" }).click()]);
+    const pdfPath = await download.path();
+    const { readFile } = await import("node:fs/promises");
+    const doc = await getDocument({ data: new Uint8Array(await readFile(pdfPath)), standardFontDataUrl: path.join(ROOT, "node_modules/pdfjs-dist/standard_fonts/") }).promise;
+    const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ("str" in i ? i.str : "")).join(" ");
+    expect(text).toContain(name);
+    expect(text).toContain(course.structure.title);
+
+    await page.goto(url("/account/formazione"));
+    expect(await page.getByRole("link", { name: /Attestato/ }).count()).toBeGreaterThan(0);
+    expect(await page.locator("progress").first().getAttribute("value")).toBe("100");
+    await expectNoAxeViolations(page);
+    await page.close();
+  });
+
+  it("confirms the certificate publicly, then shows it revoked everywhere once an admin revokes it", async () => {
+    const page = await learner.newPage();
+    await page.goto(url("/account/formazione"));
+    const href = (await page.getByRole("link", { name: /^Attestato/ }).first().getAttribute("href"))!;
+    const code = href.split("/").pop()!;
+    expect(code).toMatch(/^[A-Z2-7]{24}$/);
+
+    const anonymous = await browser.newContext();
+    const visitor = await anonymous.newPage();
+    await visitor.goto(url(`/attestati/verifica?codice=${code.toLowerCase()}`));
+    expect(await visitor.getByRole("heading", { name: "Attestato valido" }).count()).toBe(1);
+    expect(await visitor.textContent("main")).toContain(name);
+    await expectNoAxeViolations(visitor);
+    const badge = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
+    expect(badge).toMatchObject({ type: "Assertion", verification: { type: "hosted" }, recipient: { hashed: true } });
+    expect(badge.revoked).toBeUndefined();
+
+    const boss = await createUserWithRole("admin", { databaseUrl: site.databaseUrl });
+    const adminPage = await admin.newPage();
+    await signIn(adminPage, boss.email, "/gestione/attestati");
+    await adminPage.getByLabel("Motivo della revoca").fill("Attestato rilasciato per errore durante la prova");
+    await Promise.all([adminPage.waitForURL(/revocato=/), adminPage.getByRole("button", { name: `Revoca l'attestato ${code}` }).click()]);
+    expect(await adminPage.getByRole("status").textContent()).toContain(code);
+
+    await visitor.goto(url(`/attestati/${code}`));
+    expect(await visitor.getByRole("heading", { name: "Attestato revocato" }).count()).toBe(1);
+    expect(await visitor.textContent("main")).toContain("rilasciato per errore");
+    const revoked = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
+    expect(revoked).toMatchObject({ revoked: true, revocationReason: "Attestato rilasciato per errore durante la prova" });
+    expect((await fetch(url(`/attestati/${code}.pdf`))).status).toBe(410);
+    expect((await fetch(url("/attestati/ZZZZZZZZZZZZZZZZZZZZZZZZ"))).status).toBe(404);
+    await anonymous.close();
+    await adminPage.close();
+    await page.close();
+  });
+});
