@@ -1,0 +1,25 @@
+/** Alerts: subscriptions, the delivery pipeline, RSS feeds and the back-office status. */
+export { announce, type AnnouncementInput } from "./outbox";
+export {
+  accountSubscriberId,
+  confirmSubscription,
+  CONFIRM_VALID_HOURS,
+  CONSENT_TEXT,
+  formContext,
+  isConfirmTokenValid,
+  loadPreferences,
+  openPreferences,
+  subscribe,
+  subscriberFromToken,
+  SubscriptionError,
+  unsubscribe,
+  updatePreferences,
+  type FormContext,
+  type PreferencesView,
+  type SubscribeOutcome,
+} from "./subscriptions";
+export { FIELD_LABELS, INTEREST_FIELDS, PREFERENCE_ARRAY_FIELDS, PreferencesSchema, SubscribeSchema, ConventionParam } from "./schemas";
+export { KIND_LABELS } from "./messages";
+export { alertsJob } from "./job";
+export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";
+export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";

@@ -1,0 +1,55 @@
+/** Form schemas of the subscription pages; the domain checks the values against the catalog. */
+import { z } from "zod";
+
+const choices = z.array(z.string().trim().max(120)).max(200);
+const ids = z.array(z.coerce.number().int().positive()).max(200);
+
+const interests = {
+  kinds: choices,
+  categories: choices,
+  aggregators: choices,
+  regions: choices,
+  frequency: z.enum(["immediate", "weekly"], { message: "Scegli ogni quanto ricevere gli avvisi." }),
+};
+
+/** Checkbox groups: formToObject returns them as arrays. */
+export const INTEREST_FIELDS = ["kinds", "categories", "aggregators", "regions"];
+
+export const SubscribeSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, "L'indirizzo è troppo lungo.")
+    .pipe(z.email({ message: "Inserisci un indirizzo email valido, ad esempio nome@comune.it." })),
+  ...interests,
+  consent: z.literal("si", { message: "Per iscriverti devi dare il consenso a ricevere gli avvisi." }),
+  ricerca: z.string().max(2000).optional(),
+  convenzione: z.coerce.number({ message: "La convenzione indicata non è valida." }).int().positive().optional(),
+});
+
+export const PreferencesSchema = z.object({
+  ...interests,
+  removeSearches: ids,
+  removeWatches: ids,
+  ricerca: z.string().max(2000).optional(),
+  convenzione: z.coerce.number({ message: "La convenzione indicata non è valida." }).int().positive().optional(),
+});
+
+export const PREFERENCE_ARRAY_FIELDS = [...INTEREST_FIELDS, "removeSearches", "removeWatches"];
+
+/** `?convenzione=` on the subscribe and preference pages. */
+export const ConventionParam = z.coerce.number().int().positive().max(1e12);
+
+export const FIELD_LABELS = {
+  email: "Indirizzo email",
+  kinds: "Tipi di avviso",
+  categories: "Categorie",
+  aggregators: "Soggetti aggregatori",
+  regions: "Regioni",
+  frequency: "Frequenza",
+  consent: "Consenso",
+  ricerca: "Ricerca",
+  convenzione: "Convenzione",
+  removeSearches: "Ricerche salvate",
+  removeWatches: "Convenzioni seguite",
+};
