@@ -15,16 +15,16 @@ import type { SeedStep } from "@/seed";
 import { savePressRelease } from "./releases";
 
 const Frontmatter = z.object({
-  slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "solo lettere minuscole, cifre e trattini").max(100),
-  kind: z.enum(PRESS_KINDS),
-  title: z.string().trim().min(3).max(200),
-  summary: z.string().trim().max(500).default(""),
+  slug: z.string({ message: "manca lo slug" }).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "solo lettere minuscole, cifre e trattini").max(100),
+  kind: z.enum(PRESS_KINDS, { message: "tipo non valido: usa press_release (comunicato stampa) oppure news (notizia)" }),
+  title: z.string({ message: "manca il titolo" }).trim().min(3, "il titolo deve avere almeno 3 caratteri").max(200, "il titolo può avere al massimo 200 caratteri"),
+  summary: z.string().trim().max(500, "il sommario può avere al massimo 500 caratteri").default(""),
   /** Publication date shown on the site. */
   date: z.coerce.date({ message: "data non valida: usa AAAA-MM-GG oppure AAAA-MM-GGTHH:MM:SS+01:00" }),
-  aggregators: z.array(z.string()).default([]),
-  categories: z.array(z.string()).default([]),
-  contact: z.string().trim().max(2000).default(""),
-  example: z.boolean().default(false),
+  aggregators: z.array(z.string(), { message: "deve essere un elenco di identificativi" }).default([]),
+  categories: z.array(z.string(), { message: "deve essere un elenco di identificativi" }).default([]),
+  contact: z.string().trim().max(2000, "i contatti possono avere al massimo 2000 caratteri").default(""),
+  example: z.boolean({ message: "deve essere true oppure false" }).default(false),
 });
 
 const SEED_ACTOR = { id: null, label: "caricamento dati dimostrativi" };
