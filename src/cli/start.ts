@@ -8,6 +8,7 @@ import http from "node:http";
 import { pathToFileURL } from "node:url";
 import { config, ConfigError } from "@/config";
 import { closeDatabase, connection } from "@/lib/db";
+import { securityHeaders } from "@/lib/http";
 import { log, errorMessage, setLogLevel } from "@/lib/log";
 import { prepareDatabase } from "@/seed/prepare";
 import { startBackgroundJobs } from "@/jobs";
@@ -60,7 +61,12 @@ process.env.ASTRO_NODE_AUTOSTART = "disabled";
 const { handler } = (await import(pathToFileURL(serverEntry(cfg.root)).href)) as {
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
-const server = http.createServer(handler);
+const headers = securityHeaders();
+const server = http.createServer((req, res) => {
+  // Static files (/_astro, fonts, public/) are answered by the adapter before the middleware runs.
+  for (const [name, value] of headers) res.setHeader(name, value);
+  handler(req, res);
+});
 server.keepAliveTimeout = 65_000;
 server.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EADDRINUSE") fail(`La porta ${cfg.PORT} su ${cfg.HOST} è già in uso: imposta PORT con una porta libera.`);

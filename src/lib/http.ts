@@ -2,29 +2,36 @@
 import { config } from "@/config";
 
 /** Security headers on every response. Scripts only from our origin: no inline scripts anywhere. */
-export function applySecurityHeaders(headers: Headers): void {
-  headers.set(
-    "Content-Security-Policy",
+export function securityHeaders(): [name: string, value: string][] {
+  const headers: [string, string][] = [
     [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "font-src 'self'",
-      "connect-src 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-      "base-uri 'self'",
-      "object-src 'none'",
-    ].join("; "),
-  );
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+      "Content-Security-Policy",
+      [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+      ].join("; "),
+    ],
+    ["X-Content-Type-Options", "nosniff"],
+    ["Referrer-Policy", "strict-origin-when-cross-origin"],
+    ["X-Frame-Options", "DENY"],
+    ["Permissions-Policy", "camera=(), microphone=(), geolocation=()"],
+  ];
   if (!config().isLocalSite) {
-    headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    headers.push(["Strict-Transport-Security", "max-age=31536000; includeSubDomains"]);
   }
+  return headers;
+}
+
+export function applySecurityHeaders(headers: Headers): void {
+  for (const [name, value] of securityHeaders()) headers.set(name, value);
 }
 
 /**
