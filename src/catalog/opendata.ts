@@ -75,8 +75,8 @@ function toRecord(c: ConventionSummary): OpenDataRecord {
   };
 }
 
-async function allMatching(query: CatalogQuery): Promise<ConventionSummary[]> {
-  const result = await searchConventions({ ...query, page: 1 }, { pageSize: EXPORT_LIMIT });
+async function allMatching(query: CatalogQuery, today?: string): Promise<ConventionSummary[]> {
+  const result = await searchConventions({ ...query, page: 1 }, { pageSize: EXPORT_LIMIT, today });
   return result.items;
 }
 
@@ -163,7 +163,7 @@ export async function conventionCalendar(query: CatalogQuery, options: { today?:
     "X-WR-CALNAME:Aggrega – date delle convenzioni",
     "X-WR-TIMEZONE:Europe/Rome",
   ];
-  for (const c of await allMatching(query)) {
+  for (const c of await allMatching(query, today)) {
     const url = absoluteUrl(`/convenzioni/${c.slug}`);
     const events: { kind: string; date: string | null; summary: string }[] = [
       { kind: "inizio", date: c.startDate, summary: `Attivazione: ${c.title}` },

@@ -1,0 +1,235 @@
+import { cp, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { activityPlanItems, announcements, auditLog, conventions, jointInitiatives } from "@db/schema";
+import { CatalogWriteError, saveConvention, saveInitiative, savePlan, submitConventionForm } from "@/catalog";
+import type { ConventionInput } from "@/catalog/seed-schema";
+import { catalogSeed } from "@/catalog/seed";
+import { ContentFileError } from "@/lib/content-files";
+import { seedDatabase } from "@/seed";
+import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
+
+const actor = { id: null, label: "redazione (editor)" };
+
+const convention = (overrides: Partial<ConventionInput> = {}): ConventionInput => ({
+  slug: "test-energia-toscana",
+  aggregator: "agenzia-acquisti-toscana",
+  category: "energia-elettrica",
+  instrument: "convenzione",
+  title: "Energia elettrica per gli enti toscani",
+  summary: "Prova",
+  description: "",
+  status: "planned",
+  example: true,
+  lots: [
+    { number: 1, name: "Lotto Toscana", region: "Toscana", territory: "" },
+    { number: 2, name: "Lotto Umbria", region: "Umbria", territory: "" },
+  ],
+  ...overrides,
+});
+
+describe("catalog writes and announcements", () => {
+  let db: TestDatabase;
+  const announcementsFor = async (entityType: string, entityId: number | string) =>
+    db.db
+      .select()
+      .from(announcements)
+      .where(eq(announcements.entityId, String(entityId)))
+      .then((rows) => rows.filter((r) => r.entityType === entityType));
+  const announcementCount = async () => (await db.db.select({ n: count() }).from(announcements))[0]!.n;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => {
+    await db.cleanup();
+  });
+
+  it("announces a new planned convention with category, aggregator and lot regions, once", async () => {
+    const created = await saveConvention(convention(), { actor });
+    expect(created).toMatchObject({ created: true, unchanged: false });
+    const [a] = await announcementsFor("convention", created.id);
+    expect(a).toMatchObject({
+      kind: "planned",
+      eventKey: `convention:${created.id}:planned`,
+      path: "/convenzioni/test-energia-toscana",
+      categoryId: "energia-elettrica",
+      aggregatorIds: ["agenzia-acquisti-toscana"],
+      regions: ["Toscana", "Umbria"],
+    });
+    const again = await saveConvention(convention(), { id: created.id, actor });
+    expect(again).toEqual({ id: created.id, created: false, unchanged: true });
+    expect(await announcementsFor("convention", created.id)).toHaveLength(1);
+    const audits = await db.db.select().from(auditLog).where(eq(auditLog.entityId, String(created.id)));
+    expect(audits.map((r) => r.action)).toEqual(["convention.create"]);
+  });
+
+  it("announces the move to active as a new convention, and nothing for an expiry", async () => {
+    const active = await saveConvention(convention({ status: "active", startDate: "2027-01-01", endDate: "2028-12-31" }), { upsert: true, actor });
+    const expired = await saveConvention(convention({ status: "expired", startDate: "2027-01-01", endDate: "2028-12-31" }), { upsert: true, actor });
+    expect(expired.id).toBe(active.id);
+    const rows = await announcementsFor("convention", active.id);
+    expect(rows.map((r) => [r.kind, r.eventKey])).toEqual([
+      ["planned", `convention:${active.id}:planned`],
+      ["convention", `convention:${active.id}:active`],
+    ]);
+  });
+
+  it("writes the announcement in the caller's transaction: a failure rolls both back", async () => {
+    const before = await announcementCount();
+    await expect(
+      db.db.transaction(async (tx) => {
+        await saveConvention(convention({ slug: "test-rollback", status: "active" }), { tx, actor });
+        throw new Error("something later in the transaction failed");
+      }),
+    ).rejects.toThrow("something later");
+    expect(await announcementCount()).toBe(before);
+    expect(await db.db.select().from(conventions).where(eq(conventions.slug, "test-rollback"))).toEqual([]);
+  });
+
+  it("refuses unknown references and taken slugs, naming the field, without writing", async () => {
+    const before = await announcementCount();
+    await expect(saveConvention(convention({ slug: "test-nuova", aggregator: "non-esiste", status: "active" }))).rejects.toMatchObject({
+      name: "CatalogWriteError",
+      field: "aggregator",
+    });
+    await expect(saveConvention(convention({ status: "active" }), { id: undefined })).rejects.toBeInstanceOf(CatalogWriteError);
+    expect(await announcementCount()).toBe(before);
+  });
+
+  it("validates the back-office form with the seed rules and reports lot lines", async () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({
+      title: "Prova modulo",
+      slug: "Prova Modulo",
+      aggregator: "consip",
+      category: "farmaci",
+      instrument: "convenzione",
+      status: "active",
+      startDate: "2027-05-01",
+      endDate: "2027-01-01",
+      ceiling: "1.000,00",
+      used: "2000",
+      lots: "1 | Nord | Lombardia\n2 | Sud | Atlantide",
+    })) {
+      form.set(k, v);
+    }
+    const outcome = await submitConventionForm(undefined, form, actor);
+    expect(outcome.saved).toBe(false);
+    if (outcome.saved) return;
+    expect(Object.keys(outcome.errors).sort()).toEqual(["lots", "slug"]);
+    expect(outcome.errors.lots).toMatch(/^riga 2: /);
+    expect(outcome.values.title).toBe("Prova modulo");
+    form.set("slug", "prova-modulo");
+    form.set("lots", "1 | Nord | Lombardia");
+    const crossField = await submitConventionForm(undefined, form, actor);
+    expect(crossField.saved ? [] : Object.keys(crossField.errors).sort()).toEqual(["endDate", "used"]);
+    form.set("endDate", "2028-01-01");
+    form.set("used", "500,50");
+    form.set("lots", "1 | Nord | Lombardia | Milano | Ditta | 600");
+    const saved = await submitConventionForm(undefined, form, actor);
+    expect(saved.saved).toBe(true);
+    const [row] = await db.db.select().from(conventions).where(eq(conventions.slug, "prova-modulo"));
+    expect(row).toMatchObject({ ceilingValue: 100_000, usedValue: 50_050, status: "active" });
+  });
+
+  it("announces a new joint initiative to the partners' regions, and not its updates", async () => {
+    const input = {
+      slug: "test-iniziativa",
+      title: "Iniziativa di prova",
+      summary: "",
+      description: "",
+      stage: "planning" as const,
+      partners: ["consip", "agenzia-acquisti-puglia"],
+      category: "farmaci",
+      example: true,
+    };
+    const created = await saveInitiative(input, { actor });
+    await saveInitiative({ ...input, stage: "tender" }, { actor, upsert: true });
+    const rows = await announcementsFor("joint_initiative", created.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: "initiative", categoryId: "farmaci", aggregatorIds: ["consip", "agenzia-acquisti-puglia"], regions: ["Puglia"] });
+    const [stored] = await db.db.select().from(jointInitiatives).where(eq(jointInitiatives.id, created.id));
+    expect(stored!.stage).toBe("tender");
+  });
+
+  it("announces each new plan item once and keeps item ids across saves", async () => {
+    const plan = {
+      aggregator: "agenzia-acquisti-toscana",
+      year: 2030,
+      notes: "",
+      example: true,
+      items: [{ title: "Gas per le scuole", category: "gas-naturale", period: "2030-T1" }],
+    };
+    const first = await savePlan(plan, { actor });
+    const [item] = await db.db.select().from(activityPlanItems).where(eq(activityPlanItems.planId, first.id));
+    const second = await savePlan({ ...plan, items: [...plan.items, { title: "Farmaci ospedalieri", category: "farmaci" }] }, { actor });
+    expect(second.id).toBe(first.id);
+    const items = await db.db.select().from(activityPlanItems).where(eq(activityPlanItems.planId, first.id));
+    expect(items.map((i) => i.id)).toContain(item!.id);
+    const planned = (await db.db.select().from(announcements)).filter((a) => a.entityType === "activity_plan_item" && items.some((i) => String(i.id) === a.entityId));
+    expect(planned.map((a) => [a.kind, a.title, a.regions])).toEqual([
+      ["planned", "Gas per le scuole", ["Toscana"]],
+      ["planned", "Farmaci ospedalieri", ["Toscana"]],
+    ]);
+    expect(await savePlan({ ...plan, items: [...plan.items, { title: "Farmaci ospedalieri", category: "farmaci" }] })).toMatchObject({ unchanged: true });
+  });
+
+  it("re-seeding duplicates nothing and announces nothing twice", async () => {
+    const countRows = async () => ({
+      conventions: (await db.db.select({ n: count() }).from(conventions))[0]!.n,
+      announcements: await announcementCount(),
+      initiatives: (await db.db.select({ n: count() }).from(jointInitiatives))[0]!.n,
+      items: (await db.db.select({ n: count() }).from(activityPlanItems))[0]!.n,
+    });
+    const before = await countRows();
+    const [summary] = await seedDatabase(db.db, { root: ROOT });
+    expect(summary).toContain("(0 voci nuove o modificate)");
+    expect(await countRows()).toEqual(before);
+  });
+});
+
+describe("malformed catalog seed files", () => {
+  let db: TestDatabase;
+  let seedDir: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    seedDir = path.join(db.dir, "seed");
+    await cp(path.join(ROOT, "content/seed"), seedDir, { recursive: true });
+  });
+  afterAll(async () => {
+    await db.cleanup();
+  });
+
+  const runSeed = () => catalogSeed.run({ db: db.db, seedDir, root: db.dir, progress: () => {} });
+
+  async function withFile(name: string, edit: (text: string) => string, check: (error: unknown) => void) {
+    const file = path.join(seedDir, name);
+    const original = await readFile(file, "utf8");
+    await writeFile(file, edit(original));
+    try {
+      check(await runSeed().then(() => null, (error: unknown) => error));
+    } finally {
+      await writeFile(file, original);
+    }
+  }
+
+  it("names the file and the field of a bad value", async () => {
+    await withFile("conventions.yaml", (t) => t.replace("status: tender_in_progress", "status: sospesa"), (error) => {
+      expect(error).toBeInstanceOf(ContentFileError);
+      expect((error as Error).message).toMatch(/^seed\/conventions\.yaml: campo «voce 1 › status»: deve essere uno tra/);
+    });
+    await withFile("conventions-esempi.yaml", (t) => t.replace("region: Puglia", "region: Narnia"), (error) => {
+      expect((error as Error).message).toMatch(/^seed\/conventions-esempi\.yaml: campo «voce \d+ › lots › voce 1 › region»/);
+    });
+  });
+
+  it("names the file and field of an unknown reference, and writes nothing", async () => {
+    await withFile("plans.yaml", (t) => t.replace("category: farmaci", "category: droni"), (error) => {
+      expect((error as Error).message).toMatch(/^seed\/plans\.yaml: campo «voce 3 › items › voce 1 › category»: la categoria «droni» non esiste/);
+    });
+    expect((await db.db.select({ n: count() }).from(conventions))[0]!.n).toBe(0);
+    expect((await db.db.select({ n: count() }).from(announcements))[0]!.n).toBe(0);
+  });
+});
