@@ -1,0 +1,50 @@
+/**
+ * Page throughput: each page under autocannon against the real site, then
+ * against a bare node:http server replaying the identical response.
+ */
+import { recordResponse, round, runLoad, startBaseline, type LoadResult } from "../lib/load";
+
+export interface PageTarget {
+  name: string;
+  path: string;
+  /** Cookie header for pages that need a signed-in learner. */
+  cookie?: string;
+}
+
+export interface PageResult {
+  name: string;
+  path: string;
+  status: number;
+  bytes: number;
+  site: LoadResult;
+  baseline: LoadResult;
+  /** Site req/s divided by baseline req/s. */
+  ratio: number;
+}
+
+export async function pagesScenario(siteUrl: string, pages: PageTarget[], load: { connections: number; durationSeconds: number }): Promise<PageResult[]> {
+  const results: PageResult[] = [];
+  for (const page of pages) {
+    const headers: Record<string, string> = page.cookie ? { cookie: page.cookie } : {};
+    const recorded = await recordResponse(`${siteUrl}${page.path}`, { headers });
+    if (recorded.status !== 200) throw new Error(`${page.name} (${page.path}) answered ${recorded.status}, not 200`);
+    const site = await runLoad({ url: `${siteUrl}${page.path}`, headers, ...load });
+    const baselineServer = await startBaseline(recorded);
+    let baseline: LoadResult;
+    try {
+      baseline = await runLoad({ url: `${baselineServer.url}${page.path}`, headers, ...load });
+    } finally {
+      await baselineServer.stop();
+    }
+    results.push({
+      name: page.name,
+      path: page.path,
+      status: recorded.status,
+      bytes: recorded.bytes,
+      site,
+      baseline,
+      ratio: round(site.requestsPerSecond / baseline.requestsPerSecond, 2),
+    });
+  }
+  return results;
+}
