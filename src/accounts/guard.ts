@@ -13,14 +13,20 @@ export function hasRole(user: App.Locals["user"], role: Role): boolean {
   return user !== null && RANK[user.role] >= RANK[role];
 }
 
-/** Back-office sections reserved to admins; the rest of /gestione is for editors. */
-const ADMIN_SECTIONS = ["/gestione/utenti"];
+/**
+ * Back-office sections reserved to admins; the rest of /gestione is for
+ * editors. A page that adds a section for admins lists it here, and the
+ * authorisation test expects exactly this.
+ */
+const ADMIN_SECTIONS = ["/gestione/utenti", "/gestione/formazione", "/gestione/attestati"];
 
 /** The least role that may open `pathname`, or null for pages outside the back office. */
 export function backOfficeRole(pathname: string): Role | null {
   const path = pathname.replace(/\/+$/, "") || "/";
   if (path !== "/gestione" && !path.startsWith("/gestione/")) return null;
-  return ADMIN_SECTIONS.some((section) => path === section || path.startsWith(`${section}/`)) ? "admin" : "editor";
+  // "/gestione/formazione.csv" belongs to "/gestione/formazione" as much as "/gestione/formazione/x" does.
+  const within = (section: string) => path === section || path.startsWith(`${section}/`) || path.startsWith(`${section}.`);
+  return ADMIN_SECTIONS.some(within) ? "admin" : "editor";
 }
 
 /**
