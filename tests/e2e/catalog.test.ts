@@ -1,0 +1,126 @@
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, launchBrowser } from "../helpers/browser";
+import { startSite, type RunningSite } from "../helpers/server";
+
+describe("the catalog in a browser", () => {
+  let site: RunningSite;
+  let browser: Browser;
+  let context: BrowserContext;
+  const url = (path: string) => new URL(path, site.baseUrl).toString();
+
+  beforeAll(async () => {
+    site = await startSite();
+    browser = await launchBrowser();
+    context = await browser.newContext();
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await site?.stop();
+  });
+
+  it("filters the catalog with the form, and the URL carries the search", async () => {
+    const page = await context.newPage();
+    await page.goto(url("/convenzioni"));
+    await page.getByLabel("Categoria").selectOption("pulizia-uffici");
+    await page.getByLabel("Regione").selectOption("Lombardia");
+    await page.getByRole("button", { name: "Cerca" }).click();
+    await page.waitForURL(/categoria=pulizia-uffici/);
+    expect(new URL(page.url()).searchParams.get("regione")).toBe("Lombardia");
+    const titles = await page.locator(".convention-card h2").allTextContents();
+    expect(titles.length).toBeGreaterThan(1);
+    expect(titles).toContain("Servizi di pulizia uffici a ridotto impatto ambientale e prestazioni accessorie");
+    for (const card of await page.locator(".convention-card").allTextContents()) expect(card).toContain("Pulizia di uffici a ridotto impatto ambientale");
+    const alerts = page.getByRole("link", { name: "Ricevi avvisi per questa ricerca" }).first();
+    const ricerca = new URL((await alerts.getAttribute("href"))!, site.baseUrl).searchParams.get("ricerca")!;
+    expect(new URLSearchParams(ricerca).get("categoria")).toBe("pulizia-uffici");
+    expect(await page.locator('link[rel="alternate"][href="/feed/categoria/pulizia-uffici.xml"]').count()).toBe(1);
+    await page.close();
+  });
+
+  it("searches with partial, unaccented words and opens a convention", async () => {
+    const page = await context.newPage();
+    await page.goto(url("/convenzioni"));
+    await page.getByLabel("Cerca", { exact: true }).fill("vigil armat");
+    await page.getByRole("button", { name: "Cerca" }).click();
+    await page.waitForURL(/q=vigil/);
+    await page.getByRole("link", { name: "Servizio di vigilanza armata" }).click();
+    await page.waitForURL(/\/convenzioni\/vigilanza-armata-cm-milano$/);
+    expect(await page.textContent("h1")).toBe("Servizio di vigilanza armata");
+    expect(await page.getByRole("heading", { name: "Non è ancora possibile acquistare" }).count()).toBe(1);
+    expect(await page.getByRole("table").textContent()).toContain("Città metropolitana di Milano");
+    const watch = await page.getByRole("link", { name: "Avvisami prima della scadenza" }).getAttribute("href");
+    expect(watch).toMatch(/^\/avvisi\/iscriviti\?convenzione=\d+$/);
+    await page.close();
+  });
+
+  it("shows the national and the regional offer side by side", async () => {
+    const page = await context.newPage();
+    await page.goto(url("/convenzioni/confronto"));
+    await page.getByLabel("Categoria").selectOption("pulizia-uffici");
+    await page.getByLabel("Regione").selectOption("Lombardia");
+    await page.getByRole("button", { name: "Confronta" }).click();
+    await page.waitForURL(/regione=Lombardia/);
+    const national = page.locator("section", { has: page.getByRole("heading", { name: "Offerta nazionale" }) });
+    const regional = page.locator("section", { has: page.getByRole("heading", { name: "Offerta in Lombardia" }) });
+    expect(await national.textContent()).toContain("Consip");
+    expect(await regional.textContent()).toContain("Servizi di pulizia uffici a ridotto impatto ambientale");
+    expect(await regional.textContent()).not.toContain("Consip S.p.A.");
+    await page.close();
+  });
+
+  it("answers bad query strings with a normal page and a message", async () => {
+    for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "pagina=40"]) {
+      const response = await fetch(url(`/convenzioni?${query}`));
+      expect({ query, status: response.status }).toEqual({ query, status: 200 });
+      const html = await response.text();
+      expect(html).toContain("Alcuni parametri della ricerca non sono stati applicati");
+      expect(html).not.toContain("<script>");
+    }
+    const empty = await (await fetch(url("/convenzioni?q=parolachenonesiste"))).text();
+    expect(empty).toContain("Nessuna convenzione corrisponde a questa ricerca");
+  });
+
+  it("serves the open data and the calendar with their types", async () => {
+    const csv = await fetch(url("/dati/convenzioni.csv?stato=attiva"));
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect((await csv.text()).split("\r\n")[0]).toMatch(/^id,slug,titolo,/);
+    const json = await fetch(url("/dati/convenzioni.json"));
+    expect((await json.json()).licenza.name).toContain("CC BY 4.0");
+    const ics = await fetch(url("/convenzioni/calendario.ics?scadenza=90"));
+    expect(ics.headers.get("content-type")).toMatch(/^text\/calendar/);
+    expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR\r\n/);
+  });
+
+  it("sends anonymous visitors of the catalog back office to sign in", async () => {
+    const response = await fetch(url("/gestione/catalogo/convenzioni/nuova"), { redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toMatch(/^\/accedi\?dopo=/);
+  });
+
+  it("finds no WCAG 2.1 AA violation on any catalog page type", async () => {
+    for (const path of [
+      "/convenzioni",
+      "/convenzioni?q=pulizia&stato=attiva",
+      "/convenzioni?stato=sospesa&q=parolachenonesiste",
+      "/convenzioni/esempio-pulizia-uffici-consip-nazionale",
+      "/convenzioni/vigilanza-armata-cm-milano",
+      "/convenzioni/confronto",
+      "/convenzioni/confronto?categoria=pulizia-uffici&regione=Lombardia",
+      "/soggetti-aggregatori",
+      "/soggetti-aggregatori/citta-metropolitana-milano",
+      "/iniziative-congiunte",
+      "/iniziative-congiunte/protocollo-consip-intercent-er",
+      "/piani-attivita",
+      "/strumenti",
+      "/dati",
+    ]) {
+      const page = await context.newPage();
+      const response = await page.goto(url(path));
+      expect({ path, status: response?.status() }).toEqual({ path, status: 200 });
+      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      await page.close();
+    }
+  });
+});
