@@ -1,0 +1,169 @@
+/**
+ * The alert journey in Chromium against the built site, its worker running
+ * inside `npm start` and mail going to a real SMTP peer: subscribe, confirm
+ * from the received email, a matching press release arrives, one-click
+ * unsubscribe, the next one does not.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { announcements, deliveries } from "@db/schema";
+import { openDatabase, type Connection } from "@/lib/db";
+import { axeViolations, launchBrowser } from "../helpers/browser";
+import { startSite, type RunningSite } from "../helpers/server";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
+import { signedInAs } from "../helpers/auth";
+import { postForm } from "../helpers/forms";
+
+const EMAIL = "ufficio.gare@comune-di-prova.example.it";
+
+describe("email alerts in the browser", () => {
+  let site: RunningSite;
+  let sink: SmtpSink;
+  let browser: Browser;
+  let context: BrowserContext;
+  let db: Connection;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    site = await startSite({ SMTP_URL: sink.url, WORKER: "on", ALERTS_POLL_MS: "200" });
+    browser = await launchBrowser();
+    context = await browser.newContext();
+    db = await openDatabase(site.databaseUrl);
+  });
+  afterAll(async () => {
+    db?.client.close();
+    await context?.close();
+    await browser?.close();
+    await site?.stop();
+    await sink?.close();
+  });
+
+  const to = (m: SmtpSink["messages"][number]) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
+  async function mailWith(subject: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = sink.messages.filter((m) => to(m) === EMAIL && m.subject?.includes(subject));
+      if (found.length > 0) return found;
+      if (Date.now() > deadline) throw new Error(`no mail "${subject}" for ${EMAIL}; got: ${sink.messages.map((m) => m.subject).join(" | ")}\n${site.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  async function expectAccessible(page: Page, label: string) {
+    expect({ label, violations: await axeViolations(page) }).toEqual({ label, violations: [] });
+  }
+  async function expectAccessibleMail(html: string | false, label: string) {
+    expect(html).toBeTruthy();
+    const page = await context.newPage();
+    await page.setContent(html as string);
+    await expectAccessible(page, label);
+    await page.close();
+  }
+  async function publishPress(cookie: string, title: string) {
+    const response = await postForm(
+      site.baseUrl,
+      "/gestione/comunicati/nuovo",
+      new URLSearchParams({ kind: "press_release", title, summary: "Nuovo accordo tra soggetti aggregatori.", body: "Testo del comunicato.", status: "published", contactBlock: "" }),
+      { cookie },
+    );
+    expect(response.status).toBe(303);
+  }
+
+  it("subscribe, confirm, receive, unsubscribe with one click, receive nothing more", async () => {
+    const page = await context.newPage();
+    await page.goto(`${site.baseUrl}/avvisi`);
+    expect(await page.locator('link[rel="alternate"][type="application/rss+xml"][href="/feed.xml"]').count()).toBe(1);
+    await expectAccessible(page, "/avvisi");
+    await page.getByRole("link", { name: "Iscriviti agli avvisi" }).click();
+    await page.waitForURL("**/avvisi/iscriviti");
+    await expectAccessible(page, "/avvisi/iscriviti");
+
+    // Submitting without consent is refused with a linked error summary.
+    await page.getByLabel("Indirizzo email").fill(EMAIL);
+    await page.getByRole("button", { name: "Iscriviti" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("consenso");
+    await expectAccessible(page, "/avvisi/iscriviti with errors");
+
+    // Bootstrap Italia draws the box on the label, as a person clicks it.
+    const setBox = async (id: string, checked: boolean) => {
+      if ((await page.locator(`#${id}`).isChecked()) !== checked) await page.locator(`label[for="${id}"]`).click();
+      expect(await page.locator(`#${id}`).isChecked()).toBe(checked);
+    };
+    await setBox("kinds-convention", false);
+    await setBox("kinds-planned", false);
+    await setBox("kinds-initiative", false);
+    await setBox("kinds-press", true);
+    await setBox("consent", true);
+    await page.getByRole("button", { name: "Iscriviti" }).click();
+    await expect(page.locator("h1").textContent()).resolves.toBe("Controlla la tua casella di posta");
+
+    const [confirmation] = await mailWith("Conferma l'iscrizione");
+    await expectAccessibleMail(confirmation!.html, "confirmation mail");
+    const confirmUrl = /https?:\/\/\S+\/avvisi\/conferma\?t=[\w-]+/.exec(confirmation!.text ?? "")![0];
+    expect(confirmUrl.startsWith(site.baseUrl)).toBe(true);
+    await page.goto(confirmUrl);
+    await expectAccessible(page, "/avvisi/conferma");
+    await page.getByRole("button", { name: "Conferma l'iscrizione" }).click();
+    await expect(page.locator("h1").textContent()).resolves.toBe("Iscrizione confermata");
+    const [welcome] = await mailWith("Iscrizione confermata");
+    expect(welcome!.text).toContain("Comunicati stampa");
+    await expectAccessibleMail(welcome!.html, "welcome mail");
+
+    const { cookie } = await signedInAs(site, "editor");
+    await publishPress(cookie, "Protocollo d'intesa per gli acquisti in rete");
+    const [alert] = await mailWith("Protocollo d'intesa per gli acquisti in rete");
+    expect(alert!.from?.text).toContain("noreply@aggrega.localhost");
+    await expectAccessibleMail(alert!.html, "alert mail");
+    const headerLine = (name: string) => alert!.headerLines.find((h) => h.key === name)?.line.replace(/\r\n\s+/g, " ");
+    expect(headerLine("list-unsubscribe-post")).toBe("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
+    const unsubscribeUrl = /<(http[^>]+\/avvisi\/disiscrizione\?t=[^>]+)>/.exec(headerLine("list-unsubscribe") ?? "")![1]!;
+    expect(alert!.text).toContain(unsubscribeUrl);
+
+    // The preference centre and the visible unsubscribe link answer without signing in.
+    const preferencesUrl = /https?:\/\/\S+\/avvisi\/preferenze\?t=\S+/.exec(alert!.text ?? "")![0];
+    await page.goto(preferencesUrl);
+    expect(await page.getByLabel("Comunicati stampa").isChecked()).toBe(true);
+    await expectAccessible(page, "/avvisi/preferenze");
+    await page.goto(unsubscribeUrl);
+    await expect(page.getByRole("button", { name: "Sì, annulla l'iscrizione" }).count()).resolves.toBe(1);
+    await expectAccessible(page, "/avvisi/disiscrizione");
+
+    // RFC 8058: the mail provider POSTs from its servers, with no cookie and no Origin.
+    const oneClick = await fetch(unsubscribeUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(oneClick.status).toBe(200);
+    expect(await oneClick.text()).toContain("Iscrizione annullata");
+    // Other cross-site form posts are still refused.
+    const crossSite = await fetch(`${site.baseUrl}/avvisi/iscriviti`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "email=x@example.it" });
+    expect(crossSite.status).toBe(403);
+
+    await publishPress(cookie, "Seconda notizia dopo la disiscrizione");
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const [row] = await db.db.select().from(announcements).where(eq(announcements.title, "Seconda notizia dopo la disiscrizione"));
+      const [waiting] = await db.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(sql`${deliveries.status} IN ('queued', 'digest')`);
+      if (row?.fannedOutAt && Number(waiting!.n) === 0) break;
+      if (Date.now() > deadline) throw new Error("the second publication was not processed");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.messages.filter((m) => to(m) === EMAIL).map((m) => m.subject)).toEqual([
+      "Conferma l'iscrizione agli avvisi di Aggrega",
+      "Iscrizione confermata: gli avvisi di Aggrega",
+      "Comunicato stampa: Protocollo d'intesa per gli acquisti in rete",
+    ]);
+    await page.close();
+  });
+
+  it("serves the feeds with caching headers and 304s", async () => {
+    const response = await fetch(`${site.baseUrl}/feed/tipo/press.xml`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("Protocollo d'intesa per gli acquisti in rete");
+    const etag = response.headers.get("etag")!;
+    expect((await fetch(`${site.baseUrl}/feed/tipo/press.xml`, { headers: { "If-None-Match": etag } })).status).toBe(304);
+    expect((await fetch(`${site.baseUrl}/feed/tipo/inesistente.xml`)).status).toBe(404);
+  });
+});
