@@ -11,6 +11,7 @@ import { closeDatabase, connection } from "@/lib/db";
 import { securityHeaders } from "@/lib/http";
 import { log, errorMessage, setLogLevel } from "@/lib/log";
 import { prepareDatabase } from "@/seed/prepare";
+import { ContentFileError } from "@/lib/content-files";
 import { startBackgroundJobs } from "@/jobs";
 import { needsBuild, serverEntry } from "./build-state";
 
@@ -53,6 +54,8 @@ try {
   const prepared = await prepareDatabase(conn, cfg.root, (m) => process.stderr.write(`  … ${m}\n`));
   if (prepared.seeded) process.stderr.write(`Dati dimostrativi caricati: ${prepared.summaries.join("; ")}\n`);
 } catch (error) {
+  // A malformed course file is an authoring error, not a database outage: say which file and field.
+  if (error instanceof ContentFileError) fail(`Contenuti non validi: ${error.message}`);
   fail(`Database non disponibile (${cfg.databaseUrl.startsWith("file:") ? cfg.databaseUrl : "server libSQL"}): ${errorMessage(error)}`);
 }
 

@@ -165,7 +165,7 @@ describe("account flows over HTTP", () => {
     const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl, name: "Irene Certificata" });
     const [version] = await conn.db
       .insert(courseVersions)
-      .values({ courseSlug: "corso-prova", version: 999, structureHash: randomUUID(), structure: { title: "Corso di prova", hours: 2, passMark: 70, maxAttempts: 3, modules: [], quiz: [] }, isCurrent: false })
+      .values({ courseSlug: "corso-prova", version: 999, structureHash: randomUUID(), structure: { title: "Corso di prova", summary: "Corso usato solo da questo test.", audience: "Prova", hours: 2, objectives: [], prerequisites: [], passMark: 70, maxAttempts: 3, order: 1, modules: [], quiz: [] }, isCurrent: false })
       .returning();
     const code = randomUUID();
     await conn.db.insert(certificates).values({ code, userId: user.id, holderName: user.name, courseSlug: "corso-prova", courseTitle: "Corso di prova", courseVersionId: version!.id, hours: 2, score: 90 });
