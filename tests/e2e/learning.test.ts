@@ -102,6 +102,12 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
       }
       await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia le risposte" }).click()]);
     };
+    const dialog = page.waitForEvent("dialog");
+    await page.getByRole("button", { name: "Invia le risposte" }).click();
+    const warning = await dialog;
+    expect(warning.message()).toContain(`Non hai risposto a ${course.structure.quiz.length} domande`);
+    await warning.dismiss();
+    expect(await page.textContent("main")).toContain(`ne restano ${course.structure.maxAttempts}`);
     await answer(false);
     expect(await page.getByRole("heading", { name: "Verifica non superata" }).count()).toBe(1);
     expect(await page.textContent("body")).toContain(course.structure.quiz[0]!.explanation);
@@ -153,6 +159,15 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const revoked = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
     expect(revoked).toMatchObject({ revoked: true, revocationReason: "Attestato rilasciato per errore durante la prova" });
     expect((await fetch(url(`/attestati/${code}.pdf`))).status).toBe(410);
+    const badgeClass = await (await fetch(revoked.badge)).json();
+    expect(badgeClass).toMatchObject({ type: "BadgeClass", issuer: expect.stringMatching(/\/badges\/issuer\.json$/) });
+    expect((await fetch(badgeClass.image)).headers.get("content-type")).toContain("image/svg+xml");
+    expect(await (await fetch(badgeClass.issuer)).json()).toMatchObject({ type: "Profile", name: "Aggrega" });
+
+    await adminPage.goto(url("/gestione/formazione"));
+    expect(await adminPage.getByRole("row", { name: /Comune di Prova/ }).textContent()).toMatch(/Comune di Prova\s*1\s*0\s*1\s*100%/);
+    const csv = await adminPage.request.get(url("/gestione/formazione.csv?vista=corsi"));
+    expect(await csv.text()).toContain("Soggetti aggregatori e convenzioni per le amministrazioni,1,0,1,100");
     expect((await fetch(url("/attestati/ZZZZZZZZZZZZZZZZZZZZZZZZ"))).status).toBe(404);
     await anonymous.close();
     await adminPage.close();
