@@ -9,7 +9,7 @@ export interface PurchaseGuide {
 }
 
 export function purchaseGuide(c: { status: ConventionStatus; instrumentType: InstrumentType; aggregatorName: string; platformName: string | null }): PurchaseGuide {
-  const platform = c.platformName ? `la piattaforma ${c.platformName}` : "la piattaforma di e-procurement del soggetto aggregatore";
+  const platform = c.platformName ? `piattaforma ${c.platformName}` : "piattaforma di e-procurement del soggetto aggregatore";
   switch (c.status) {
     case "planned":
     case "tender_in_progress":
@@ -40,16 +40,16 @@ export function purchaseGuide(c: { status: ConventionStatus; instrumentType: Ins
   const steps: Record<InstrumentType, string[]> = {
     convenzione: [
       first,
-      `Accedi a ${platform} con le credenziali del punto ordinante della tua amministrazione.`,
+      `Accedi alla ${platform} con le credenziali del punto ordinante della tua amministrazione.`,
       "Emetti l'ordinativo di fornitura: aderendo alla convenzione non devi svolgere una gara.",
     ],
     accordo_quadro: [
       first,
-      `Accedi a ${platform} e consulta le condizioni dell'accordo quadro.`,
+      `Accedi alla ${platform} e consulta le condizioni dell'accordo quadro.`,
       "Affida l'appalto specifico: con ordine diretto se le condizioni sono tutte fissate, altrimenti con un confronto competitivo tra i fornitori aggiudicatari.",
     ],
     sda: [
-      `Abilitati come stazione appaltante al sistema dinamico su ${platform}.`,
+      `Abilitati come stazione appaltante al sistema dinamico sulla ${platform}.`,
       "Pubblica l'appalto specifico: vengono invitati tutti i fornitori ammessi alla categoria.",
       "Aggiudica e stipula il contratto sulla piattaforma.",
     ],

@@ -228,7 +228,7 @@ function hitsCte(query: CatalogQuery): { cte: SQL; join: SQL } {
   if (!match) return { cte: sql``, join: sql`` };
   return {
     // Column weights: title counts most, then summary, then the aggregator/lot text.
-    cte: sql`WITH hits AS (SELECT rowid AS id, bm25(conventions_fts, 10.0, 4.0, 1.0, 2.0) AS score FROM conventions_fts WHERE conventions_fts MATCH ${match}) `,
+    cte: sql`WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(conventions_fts, 10.0, 4.0, 1.0, 2.0) AS score FROM conventions_fts WHERE conventions_fts MATCH ${match}) `,
     join: sql` JOIN hits ON hits.id = c.id`,
   };
 }
@@ -291,7 +291,6 @@ interface Row {
   aggregator_region: string;
   category_id: string;
   category_name: string;
-  total: number;
 }
 
 const SELECT_COLUMNS = sql`c.id, c.slug, c.title, c.summary, c.status, c.instrument_type, c.cig, c.published_on,
@@ -356,11 +355,21 @@ async function withLots(rows: Row[]): Promise<ConventionSummary[]> {
   });
 }
 
-async function selectPage(query: CatalogQuery, today: string, limit: number, offset: number): Promise<Row[]> {
+/**
+ * Two steps: the ids of the page (with the total) from a narrow query, then
+ * the columns of just those rows; sorting wide rows for a window count costs more.
+ */
+async function selectPage(query: CatalogQuery, today: string, limit: number, offset: number): Promise<{ rows: Row[]; total: number }> {
   const db = await getDb();
   const hits = hitsCte(query);
-  return db.all<Row>(sql`${hits.cte}SELECT ${SELECT_COLUMNS}, count(*) OVER () AS total ${FROM}${hits.join}
+  const page = await db.all<{ id: number; total: number }>(sql`${hits.cte}SELECT c.id, count(*) OVER () AS total ${FROM}${hits.join}
     WHERE ${whereClause(query, today)} ORDER BY ${orderClause(query)} LIMIT ${limit} OFFSET ${offset}`);
+  if (page.length === 0) return { rows: [], total: 0 };
+  const ids = page.map((r) => r.id);
+  const rows = await db.all<Row>(sql`SELECT ${SELECT_COLUMNS} ${FROM} WHERE c.id IN ${ids}`);
+  const position = new Map(ids.map((id, i) => [id, i]));
+  rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  return { rows, total: Number(page[0]!.total) };
 }
 
 async function countMatches(query: CatalogQuery, today: string): Promise<number> {
@@ -375,14 +384,13 @@ export async function searchConventions(query: CatalogQuery, options: SearchOpti
   const today = options.today ?? todayInItaly();
   const pageSize = options.pageSize ?? PAGE_SIZE;
   let page = query.page;
-  let rows = await selectPage(query, today, pageSize, (page - 1) * pageSize);
+  let { rows, total } = await selectPage(query, today, pageSize, (page - 1) * pageSize);
   let pageOutOfRange = false;
-  let total = Number(rows[0]?.total ?? 0);
   if (rows.length === 0 && page > 1) {
     total = await countMatches(query, today);
     pageOutOfRange = true;
     page = Math.max(1, Math.ceil(total / pageSize));
-    rows = total > 0 ? await selectPage(query, today, pageSize, (page - 1) * pageSize) : [];
+    if (total > 0) ({ rows } = await selectPage(query, today, pageSize, (page - 1) * pageSize));
   }
   return { items: await withLots(rows), total, page, pageCount: Math.max(1, Math.ceil(total / pageSize)), pageOutOfRange };
 }
@@ -399,7 +407,7 @@ export async function conventionMatchesQuery(query: CatalogQuery, conventionId: 
 /** Conventions by id, in one query plus one for lots (other pages reuse the summary shape). */
 export async function conventionSummaries(where: SQL, order: SQL = sql`c.status, c.end_date`): Promise<ConventionSummary[]> {
   const db = await getDb();
-  const rows = await db.all<Row>(sql`SELECT ${SELECT_COLUMNS}, 0 AS total ${FROM} WHERE ${where} ORDER BY ${order}`);
+  const rows = await db.all<Row>(sql`SELECT ${SELECT_COLUMNS} ${FROM} WHERE ${where} ORDER BY ${order}`);
   return withLots(rows);
 }
 
