@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { and, eq, max, notInArray } from "drizzle-orm";
 import { courseVersions, type CourseStructure } from "@db/schema";
 import type { Database } from "@/lib/db";
-import { loadCourses } from "./content";
+import { loadCourses, type CourseDefinition } from "./content";
 
 /** Stable JSON (sorted keys) so the hash does not depend on key order. */
 function canonical(value: unknown): string {
@@ -33,6 +33,16 @@ export interface SyncResult {
 /** Reads content/courses under `root` and records new course versions where the structure changed. */
 export async function syncCourses(db: Database, root: string): Promise<SyncResult> {
   const courses = await loadCourses(root);
+  try {
+    return await writeVersions(db, courses);
+  } catch {
+    // Two processes starting together can race for the same new version (unique index or write lock);
+    // the second pass finds the version the other one wrote and leaves it alone.
+    return writeVersions(db, courses);
+  }
+}
+
+async function writeVersions(db: Database, courses: CourseDefinition[]): Promise<SyncResult> {
   const result: SyncResult = { created: [], unchanged: [], retired: [] };
   await db.transaction(async (tx) => {
     for (const course of courses) {
