@@ -160,9 +160,12 @@ export function hasFilters(query: CatalogQuery): boolean {
   return catalogQueryString({ ...query, sort: query.q ? "rilevanza" : "recenti" }) !== "";
 }
 
+// Built once: constructing an Intl formatter costs more than the catalog query it serves.
+const italianDay = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome" });
+
 /** Today's date in Italy as YYYY-MM-DD. */
 export function todayInItaly(now = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Rome" }).format(now);
+  return italianDay.format(now);
 }
 
 export function addDays(isoDate: string, days: number): string {
