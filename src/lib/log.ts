@@ -1,15 +1,32 @@
 /** Structured logs: one JSON object per line on stdout, no personal data beyond ids. */
+import { config } from "@/config";
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-let threshold: Level | "silent" = "info";
+let threshold: Level | "silent" | undefined;
 
 export function setLogLevel(level: Level | "silent"): void {
   threshold = level;
 }
 
+/**
+ * The built server bundles its own copy of this module, so `setLogLevel` in
+ * start.ts does not reach it: without a level set, read LOG_LEVEL from the
+ * configuration (falling back to info when it cannot be parsed).
+ */
+function currentThreshold(): Level | "silent" {
+  if (threshold === undefined) {
+    try {
+      threshold = config().LOG_LEVEL;
+    } catch {
+      threshold = "info";
+    }
+  }
+  return threshold;
+}
+
 export function log(level: Level, event: string, fields: Record<string, unknown> = {}): void {
-  if (ORDER[level] < ORDER[threshold]) return;
+  if (ORDER[level] < ORDER[currentThreshold()]) return;
   const line = redactEmails(JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }));
   if (level === "error" || level === "warn") process.stderr.write(`${line}\n`);
   else process.stdout.write(`${line}\n`);
