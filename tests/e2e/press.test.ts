@@ -1,0 +1,107 @@
+/**
+ * The communications office publishes a press release with a PDF from the
+ * browser, and a visitor reads it in the Sala stampa and downloads the PDF.
+ */
+import { readFile } from "node:fs/promises";
+import { eq } from "drizzle-orm";
+import { PDFDocument, StandardFonts } from "pdf-lib";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { announcements } from "@db/schema";
+import { openDatabase, type Connection } from "@/lib/db";
+import { createUserWithRole, type TestUser } from "../helpers/auth";
+import { axeViolations, launchBrowser } from "../helpers/browser";
+import { startSite, type RunningSite } from "../helpers/server";
+
+async function samplePdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage();
+  page.drawText("Scheda tecnica della convenzione", { x: 50, y: 700, size: 18, font: await doc.embedFont(StandardFonts.Helvetica) });
+  return Buffer.from(await doc.save());
+}
+
+async function expectAccessible(page: Page) {
+  expect({ url: page.url(), violations: await axeViolations(page) }).toEqual({ url: page.url(), violations: [] });
+}
+
+describe("publishing a press release from the back office", () => {
+  let site: RunningSite;
+  let browser: Browser;
+  let editor: TestUser;
+  let conn: Connection;
+  const title = "Nuova convenzione per la manutenzione delle strade";
+
+  beforeAll(async () => {
+    site = await startSite();
+    conn = await openDatabase(site.databaseUrl);
+    editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl, name: "Paola Redazione" });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    conn?.client.close();
+    await site?.stop();
+  });
+
+  it("an editor signs in, writes with a live preview, attaches a PDF and publishes", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${site.baseUrl}/gestione/comunicati/nuovo`);
+    expect(new URL(page.url()).pathname).toBe("/accedi");
+    await expectAccessible(page);
+    await page.getByLabel("Indirizzo email").fill(editor.email);
+    await page.getByLabel("Password").fill(editor.password);
+    await page.getByRole("button", { name: "Accedi" }).click();
+    await page.waitForURL(`${site.baseUrl}/gestione/comunicati/nuovo`);
+    await expectAccessible(page);
+
+    await page.getByLabel("Titolo").fill(title);
+    await page.getByLabel("Sommario").fill("Aggiudicata la prima gara aggregata della nuova categoria.");
+    await page.getByLabel("Testo (Markdown)").fill("La gara è **aggiudicata**.\n\n- lotto 1: Milano\n- lotto 2: Bologna\n\n<script>alert(1)</script>");
+    await expect.poll(() => page.locator("#anteprima strong").textContent(), { timeout: 10_000 }).toBe("aggiudicata");
+    expect(await page.locator("#anteprima script").count()).toBe(0);
+    // Bootstrap Italia draws checkboxes and radios on their labels, which is where people click.
+    await page.locator("label", { hasText: "Manutenzione delle strade" }).click();
+    await page.locator("label", { hasText: "Città metropolitana di Milano" }).click();
+    expect(await page.getByLabel("Manutenzione delle strade").isChecked()).toBe(true);
+    await page.getByLabel("Aggiungi file").setInputFiles({ name: "scheda-tecnica.pdf", mimeType: "application/pdf", buffer: await samplePdf() });
+    await page.locator("label", { hasText: "Pubblica subito" }).click();
+    await page.getByRole("button", { name: "Salva" }).click();
+    await page.waitForURL(/\/gestione\/comunicati\/\d+\?salvato$/);
+    await expect.poll(() => page.getByRole("status").textContent()).toContain("Modifiche salvate");
+    expect(await page.textContent("main")).toContain("Pubblicato");
+    await expectAccessible(page);
+
+    await page.goto(`${site.baseUrl}/gestione/comunicati`);
+    expect(await page.getByRole("link", { name: title }).count()).toBe(1);
+    await expectAccessible(page);
+    await page.goto(`${site.baseUrl}/gestione`);
+    await expectAccessible(page);
+    await context.close();
+
+    const [announcement] = await conn.db.select().from(announcements).where(eq(announcements.title, title));
+    expect(announcement).toMatchObject({ kind: "press", categoryId: "manutenzione-strade", aggregatorIds: ["citta-metropolitana-milano"] });
+  });
+
+  it("a visitor finds it in the Sala stampa, reads it and downloads the attachment", async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${site.baseUrl}/sala-stampa`);
+    await expectAccessible(page);
+    await page.getByLabel("Argomento").selectOption({ label: "Manutenzione delle strade" });
+    await page.getByRole("button", { name: "Filtra" }).click();
+    await page.waitForURL(/tag=categoria%3Amanutenzione-strade/);
+    await page.getByRole("link", { name: title }).click();
+    await page.waitForURL(/\/sala-stampa\/nuova-convenzione-per-la-manutenzione-delle-strade$/);
+    expect(await page.textContent("h1")).toBe(title);
+    expect(await page.locator("article strong").first().textContent()).toBe("aggiudicata");
+    expect(await page.textContent("main")).toContain("Contatti per la stampa");
+    await expectAccessible(page);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "scheda-tecnica.pdf" }).click()]);
+    expect(download.suggestedFilename()).toBe("scheda-tecnica.pdf");
+    const bytes = await readFile((await download.path())!);
+    expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+    await context.close();
+  });
+});
