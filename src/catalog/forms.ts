@@ -268,14 +268,15 @@ export function submitAggregatorForm(id: string | undefined, form: FormData, act
     example: v.example === "1",
   };
   return submit(AggregatorSeed, candidate, v, async (input) => {
-    if (id === undefined && (await aggregatorExists(input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    if (id === undefined && (await idTaken(aggregators, input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
     return (await saveAggregator(input, { actor })).id;
   });
 }
 
-async function aggregatorExists(id: string): Promise<boolean> {
+/** Whether a text-keyed catalog row (aggregator, category) already uses `id`. */
+async function idTaken(table: typeof aggregators | typeof categories, id: string): Promise<boolean> {
   const db = await getDb();
-  return (await db.select({ id: aggregators.id }).from(aggregators).where(eq(aggregators.id, id))).length > 0;
+  return (await db.select({ id: table.id }).from(table).where(eq(table.id, id))).length > 0;
 }
 
 export async function aggregatorFormValues(id: string): Promise<FormValues | null> {
@@ -317,14 +318,9 @@ export function submitCategoryForm(id: string | undefined, form: FormData, actor
     cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
   };
   return submit(CategorySeed, candidate, v, async (input) => {
-    if (id === undefined && (await categoryExists(input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    if (id === undefined && (await idTaken(categories, input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
     return (await saveCategory(input, { actor })).id;
   });
-}
-
-async function categoryExists(id: string): Promise<boolean> {
-  const db = await getDb();
-  return (await db.select({ id: categories.id }).from(categories).where(eq(categories.id, id))).length > 0;
 }
 
 export async function categoryFormValues(id: string): Promise<FormValues | null> {

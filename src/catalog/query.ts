@@ -303,20 +303,22 @@ const SELECT_COLUMNS = sql`c.id, c.slug, c.title, c.summary, c.status, c.instrum
 
 const FROM = sql`FROM conventions c JOIN aggregators a ON a.id = c.aggregator_id JOIN categories k ON k.id = c.category_id`;
 
+/** The columns of a lot as pages show them (and as writes compare them). */
+export const LOT_COLUMNS = {
+  number: conventionLots.number,
+  name: conventionLots.name,
+  region: conventionLots.region,
+  territory: conventionLots.territory,
+  supplier: conventionLots.supplier,
+  ceilingValue: conventionLots.ceilingValue,
+};
+
 /** Loads the lots of many conventions in one query and attaches them. */
 async function withLots(rows: Row[]): Promise<ConventionSummary[]> {
   if (rows.length === 0) return [];
   const db = await getDb();
   const lots = await db
-    .select({
-      conventionId: conventionLots.conventionId,
-      number: conventionLots.number,
-      name: conventionLots.name,
-      region: conventionLots.region,
-      territory: conventionLots.territory,
-      supplier: conventionLots.supplier,
-      ceilingValue: conventionLots.ceilingValue,
-    })
+    .select({ conventionId: conventionLots.conventionId, ...LOT_COLUMNS })
     .from(conventionLots)
     .where(inArray(conventionLots.conventionId, rows.map((r) => r.id)))
     .orderBy(conventionLots.conventionId, conventionLots.number);

@@ -23,6 +23,7 @@ import { announce } from "@/alerts/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { getDb, type Database } from "@/lib/db";
 import { NATIONAL_REGION } from "./labels";
+import { LOT_COLUMNS } from "./query";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
 
 /** The database or an open transaction. */
@@ -79,6 +80,27 @@ async function requireCategory(tx: Tx, id: string, field: string) {
   if (!row) throw new CatalogWriteError(field, `la categoria «${id}» non esiste`);
 }
 
+/**
+ * The row a slug-addressed write updates. With `id`, that row (its slug may
+ * change, but not to another row's); without, the row holding the slug, which
+ * only the seed loader (`upsert`) may overwrite.
+ */
+async function findExisting<T extends { id: number }>(
+  options: { id?: number; upsert?: boolean },
+  slug: string,
+  noun: string,
+  load: (by: "slug" | "id") => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const bySlug = await load("slug");
+  if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
+    throw new CatalogWriteError("slug", `l'indirizzo «${slug}» è già usato da un'altra ${noun}`);
+  }
+  if (options.id === undefined || bySlug?.id === options.id) return bySlug;
+  const byId = await load("id");
+  if (!byId) throw new CatalogWriteError("_form", "la voce da modificare non esiste più");
+  return byId;
+}
+
 /** Compares stored values with new ones; JSON is enough for the flat rows involved. */
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -92,15 +114,9 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
   return inTransaction(options, async (tx) => {
     const aggregator = await requireAggregator(tx, input.aggregator, "aggregator");
     await requireCategory(tx, input.category, "category");
-    const [bySlug] = await tx.select().from(conventions).where(eq(conventions.slug, input.slug));
-    if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
-      throw new CatalogWriteError("slug", `l'indirizzo «${input.slug}» è già usato da un'altra convenzione`);
-    }
-    let existing = bySlug && (options.id === undefined || bySlug.id === options.id) ? bySlug : undefined;
-    if (options.id !== undefined && !existing) {
-      [existing] = await tx.select().from(conventions).where(eq(conventions.id, options.id));
-      if (!existing) throw new CatalogWriteError("_form", "la convenzione da modificare non esiste più");
-    }
+    const existing = await findExisting(options, input.slug, "convenzione", async (by) =>
+      (await tx.select().from(conventions).where(by === "slug" ? eq(conventions.slug, input.slug) : eq(conventions.id, options.id!)))[0],
+    );
 
     const row = {
       slug: input.slug,
@@ -133,14 +149,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
     if (existing) {
       id = existing.id;
       const storedLots = await tx
-        .select({
-          number: conventionLots.number,
-          name: conventionLots.name,
-          region: conventionLots.region,
-          territory: conventionLots.territory,
-          supplier: conventionLots.supplier,
-          ceilingValue: conventionLots.ceilingValue,
-        })
+        .select(LOT_COLUMNS)
         .from(conventionLots)
         .where(eq(conventionLots.conventionId, id))
         .orderBy(conventionLots.number);
@@ -184,15 +193,9 @@ export async function saveInitiative(input: InitiativeInput, options: WriteOptio
     if (input.category) await requireCategory(tx, input.category, "category");
     const partnerRows = [];
     for (const partner of input.partners) partnerRows.push(await requireAggregator(tx, partner, "partners"));
-    const [bySlug] = await tx.select().from(jointInitiatives).where(eq(jointInitiatives.slug, input.slug));
-    if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
-      throw new CatalogWriteError("slug", `l'indirizzo «${input.slug}» è già usato da un'altra iniziativa`);
-    }
-    let existing = bySlug && (options.id === undefined || bySlug.id === options.id) ? bySlug : undefined;
-    if (options.id !== undefined && !existing) {
-      [existing] = await tx.select().from(jointInitiatives).where(eq(jointInitiatives.id, options.id));
-      if (!existing) throw new CatalogWriteError("_form", "l'iniziativa da modificare non esiste più");
-    }
+    const existing = await findExisting(options, input.slug, "iniziativa", async (by) =>
+      (await tx.select().from(jointInitiatives).where(by === "slug" ? eq(jointInitiatives.slug, input.slug) : eq(jointInitiatives.id, options.id!)))[0],
+    );
     const row = {
       slug: input.slug,
       title: input.title,
