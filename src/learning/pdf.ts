@@ -31,7 +31,7 @@ export function verificationUrl(code: string): string {
   return absoluteUrl(`/attestati/${code}`);
 }
 
-/** Builds the certificate PDF. */
+/** Builds the certificate PDF. Callers refuse revoked certificates before calling it. */
 export async function certificatePdf(certificate: Certificate): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   doc.setTitle(`Attestato – ${certificate.courseTitle}`);
@@ -70,8 +70,5 @@ export async function certificatePdf(certificate: Certificate): Promise<Uint8Arr
   page.drawText(printable(bold, `Codice: ${certificate.code}`), { x: 200, y: 140, size: 12, font: bold, color: DARK });
   page.drawText("Verifica l'autenticità inquadrando il codice QR o all'indirizzo:", { x: 200, y: 118, size: 10, font: regular, color: GREY });
   page.drawText(printable(regular, url), { x: 200, y: 102, size: 10, font: regular, color: BLUE });
-  if (certificate.revokedAt) {
-    page.drawText("ATTESTATO REVOCATO", { x: 200, y: 70, size: 18, font: bold, color: rgb(0.8, 0, 0) });
-  }
   return doc.save();
 }
