@@ -37,10 +37,10 @@ export function pageTargets(data: GeneratedData, learnerCookie: string, lesson: 
   ];
 }
 
-/** The plain form post a learner's "Segna come completata" button sends. */
+/** The plain form post a learner's "mark as done" button sends: a POST to the lesson's own URL. */
 export function progressRequest(siteUrl: string, cookies: Map<string, string>) {
   return (write: ProgressWrite): ProgressRequest => ({
-    path: `/formazione/${write.courseSlug}/${write.lessonSlug}/completa`,
+    path: `/formazione/${write.courseSlug}/${write.lessonSlug}`,
     headers: {
       cookie: cookies.get(write.userId)!,
       origin: siteUrl,

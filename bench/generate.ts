@@ -24,6 +24,7 @@ import {
   INSTRUMENT_TYPES,
 } from "@db/schema";
 import type { Database } from "@/lib/db";
+import { SUBSCRIBABLE_KINDS } from "@/alerts/matching";
 
 export interface BenchSizes {
   conventions: number;
@@ -257,7 +258,7 @@ export async function generateBenchData(db: Database, sizes: BenchSizes = REALIS
   };
 }
 
-/** Confirmed subscribers interested in everything, numbered from `offset` (the fan-out scenario adds more). */
+/** Confirmed subscribers interested in every kind of news, numbered from `offset` (the fan-out scenario adds more). */
 export async function generateSubscribers(db: Database, count: number, offset = 0): Promise<void> {
   const consent = new Date(Date.now() - 100 * 86_400_000);
   const batch = 20_000;
@@ -270,7 +271,7 @@ export async function generateSubscribers(db: Database, count: number, offset = 
           email: `iscritto.${pad(offset + start + i, 6)}@bench.example`,
           status: "confirmed" as const,
           frequency: "immediate" as const,
-          interests: { kinds: [], categories: [], aggregators: [], regions: [] },
+          interests: { kinds: [...SUBSCRIBABLE_KINDS], categories: [], aggregators: [], regions: [] },
           consentAt: consent,
           consentText: "Acconsento a ricevere avvisi da Aggrega.",
           confirmedAt: consent,

@@ -112,3 +112,33 @@ export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** Combines rounds of one measurement: summed counts, mean req/s and p50, worst p99. */
+export function mergeLoads(rounds: LoadResult[]): LoadResult {
+  const statusCodes: Record<string, number> = {};
+  for (const r of rounds) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  const sum = (pick: (r: LoadResult) => number) => rounds.reduce((n, r) => n + pick(r), 0);
+  return {
+    requestsPerSecond: round(sum((r) => r.requestsPerSecond) / rounds.length),
+    p50: round(sum((r) => r.p50) / rounds.length),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    requests: sum((r) => r.requests),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    statusCodes,
+  };
+}
+
+/**
+ * Measures the site and its baseline in the order A B B A, each for half the
+ * duration, so a neighbour's burst on a shared machine weighs on both alike.
+ */
+export async function alternate(site: (seconds: number) => Promise<LoadResult>, baseline: (seconds: number) => Promise<LoadResult>, durationSeconds: number) {
+  const half = Math.max(1, Math.round(durationSeconds / 2));
+  const s1 = await site(half);
+  const b1 = await baseline(half);
+  const b2 = await baseline(half);
+  const s2 = await site(half);
+  return { site: mergeLoads([s1, s2]), baseline: mergeLoads([b1, b2]) };
+}

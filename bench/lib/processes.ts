@@ -29,9 +29,14 @@ export function runTs(entry: string, env: Record<string, string>, args: string[]
     env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Only the tail is kept: a chatty child must not grow the benchmark's own memory.
   let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 64 * 1024) output = output.slice(-32 * 1024);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const kill = () => child.kill("SIGKILL");
   process.once("exit", kill);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

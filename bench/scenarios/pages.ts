@@ -2,7 +2,7 @@
  * Page throughput: each page under autocannon against the real site, then
  * against a bare node:http server replaying the identical response.
  */
-import { recordResponse, round, runLoad, startBaseline, type LoadResult } from "../lib/load";
+import { alternate, recordResponse, round, runLoad, startBaseline, type LoadResult } from "../lib/load";
 
 export interface PageTarget {
   name: string;
@@ -28,14 +28,18 @@ export async function pagesScenario(siteUrl: string, pages: PageTarget[], load: 
     const headers: Record<string, string> = page.cookie ? { cookie: page.cookie } : {};
     const recorded = await recordResponse(`${siteUrl}${page.path}`, { headers });
     if (recorded.status !== 200) throw new Error(`${page.name} (${page.path}) answered ${recorded.status}, not 200`);
-    const site = await runLoad({ url: `${siteUrl}${page.path}`, headers, ...load });
     const baselineServer = await startBaseline(recorded);
-    let baseline: LoadResult;
+    let measured: { site: LoadResult; baseline: LoadResult };
     try {
-      baseline = await runLoad({ url: `${baselineServer.url}${page.path}`, headers, ...load });
+      measured = await alternate(
+        (durationSeconds) => runLoad({ url: `${siteUrl}${page.path}`, headers, connections: load.connections, durationSeconds }),
+        (durationSeconds) => runLoad({ url: `${baselineServer.url}${page.path}`, headers, connections: load.connections, durationSeconds }),
+        load.durationSeconds,
+      );
     } finally {
       await baselineServer.stop();
     }
+    const { site, baseline } = measured;
     results.push({
       name: page.name,
       path: page.path,
