@@ -1,5 +1,9 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { announcements } from "@db/schema";
+import { openDatabase } from "@/lib/db";
+import { createUserWithRole } from "../helpers/auth";
 import { axeViolations, launchBrowser } from "../helpers/browser";
 import { startSite, type RunningSite } from "../helpers/server";
 
@@ -97,6 +101,44 @@ describe("the catalog in a browser", () => {
     const response = await fetch(url("/gestione/catalogo/convenzioni/nuova"), { redirect: "manual" });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toMatch(/^\/accedi\?dopo=/);
+  });
+
+  it("lets an editor publish a convention from the back office, announced once", async () => {
+    const editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl });
+    const editorContext = await browser.newContext();
+    const page = await editorContext.newPage();
+    await page.goto(url("/gestione/catalogo/convenzioni/nuova"));
+    await page.getByLabel("Indirizzo email").fill(editor.email);
+    await page.getByLabel("Password").fill(editor.password);
+    await page.getByRole("button", { name: "Accedi" }).click();
+    await page.waitForURL(/\/gestione\/catalogo\/convenzioni\/nuova$/);
+
+    await page.getByLabel("Titolo").fill("Manutenzione delle strade metropolitane");
+    await page.getByLabel("Indirizzo (slug)").fill("Manutenzione strade");
+    await page.getByLabel("Soggetto aggregatore").selectOption("citta-metropolitana-torino");
+    await page.getByLabel("Categoria").selectOption("manutenzione-strade");
+    await page.getByLabel("Stato").selectOption("active");
+    await page.getByLabel("Lotti").fill("1 | Rete nord | Piemonte | Città metropolitana di Torino | Asfalti Subalpini | 2.500.000");
+    await page.getByRole("button", { name: "Salva" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain("Indirizzo (slug)");
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByLabel("Indirizzo (slug)").fill("manutenzione-strade-torino");
+    await page.getByRole("button", { name: "Salva" }).click();
+    await page.waitForURL(/\/gestione\/catalogo\/convenzioni\/\d+\?salvato$/);
+    expect(await page.getByRole("status").textContent()).toContain("Modifiche salvate");
+    const id = Number(new URL(page.url()).pathname.split("/").pop());
+
+    const catalog = await (await fetch(url("/convenzioni?q=asfalti subalpini"))).text();
+    expect(catalog).toContain("Manutenzione delle strade metropolitane");
+    const conn = await openDatabase(site.databaseUrl);
+    try {
+      const rows = await conn.db.select().from(announcements).where(eq(announcements.entityId, String(id)));
+      expect(rows.map((r) => [r.kind, r.categoryId, r.aggregatorIds, r.regions])).toEqual([["convention", "manutenzione-strade", ["citta-metropolitana-torino"], ["Piemonte"]]]);
+    } finally {
+      conn.client.close();
+    }
+    await editorContext.close();
   });
 
   it("finds no WCAG 2.1 AA violation on any catalog page type", async () => {
