@@ -102,11 +102,13 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
       }
       await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia le risposte" }).click()]);
     };
-    const dialog = page.waitForEvent("dialog");
+    let warning = "";
+    page.once("dialog", (dialog) => {
+      warning = dialog.message();
+      void dialog.dismiss();
+    });
     await page.getByRole("button", { name: "Invia le risposte" }).click();
-    const warning = await dialog;
-    expect(warning.message()).toContain(`Non hai risposto a ${course.structure.quiz.length} domande`);
-    await warning.dismiss();
+    expect(warning).toContain(`Non hai risposto a ${course.structure.quiz.length} domande`);
     expect(await page.textContent("main")).toContain(`ne restano ${course.structure.maxAttempts}`);
     await answer(false);
     expect(await page.getByRole("heading", { name: "Verifica non superata" }).count()).toBe(1);
@@ -169,8 +171,32 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const csv = await adminPage.request.get(url("/gestione/formazione.csv?vista=corsi"));
     expect(await csv.text()).toContain("Soggetti aggregatori e convenzioni per le amministrazioni,1,0,1,100");
     expect((await fetch(url("/attestati/ZZZZZZZZZZZZZZZZZZZZZZZZ"))).status).toBe(404);
+    expect((await adminPage.request.get(url("/gestione/formazione.csv?vista=tutto"))).status()).toBe(400);
     await anonymous.close();
     await adminPage.close();
     await page.close();
+  });
+
+  it("answers bad addresses and input with Italian 4xx pages, never a 500", async () => {
+    for (const [path, status] of [
+      ["/formazione/corso-inesistente", 404],
+      ["/formazione/Non%20Valido!", 404],
+      [`/formazione/${SLUG}/lezione-inesistente`, 404],
+      ["/badges/classes/corso-inesistente.json", 404],
+      ["/badges/assertions/non-un-codice.json", 404],
+      ["/attestati/non-un-codice.pdf", 404],
+    ] as const) {
+      expect({ path, status: (await fetch(url(path))).status }).toEqual({ path, status });
+    }
+    const badCode = await fetch(url("/attestati/verifica?codice=%25%25%25"));
+    expect(badCode.status).toBe(400);
+    expect(await badCode.text()).toContain("Il codice non è valido");
+    const anonymousPost = await fetch(url(`/formazione/${SLUG}/cosa-sono-i-soggetti-aggregatori`), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: site.baseUrl },
+      body: "",
+      redirect: "manual",
+    });
+    expect(anonymousPost.status).toBe(401);
   });
 });
