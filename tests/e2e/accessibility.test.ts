@@ -1,0 +1,201 @@
+/**
+ * The accessibility sweep: every page type a visitor, a learner and the back
+ * office reach (found by crawling, one page per URL shape), forms showing
+ * their errors, and the emails the site sends, checked by axe against WCAG
+ * 2.1 A and AA in Chromium; keyboard-only journeys for subscribing to alerts
+ * and for taking a quiz, with a visible focus indicator at every stop.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedInAs } from "../helpers/auth";
+import { axeViolations, launchBrowser } from "../helpers/browser";
+import { crawl, type CrawledResponse } from "../helpers/crawl";
+import { recordFigure } from "../helpers/figures";
+import { startSite, type RunningSite } from "../helpers/server";
+
+const COURSE = "aggregatori-e-convenzioni";
+
+/** One HTML page per URL shape (the same template with other data adds nothing for axe). */
+function pageTypes(responses: CrawledResponse[], max: number): string[] {
+  const seen = new Set<string>();
+  const picked: string[] = [];
+  for (const r of responses) {
+    if (r.status !== 200 || !r.contentType.startsWith("text/html")) continue;
+    const url = new URL(r.url, "http://x");
+    // Segments that look like data (ids, slugs, years) are one type; section names are not.
+    const shape = `${url.pathname.split("/").map((s, i) => (i > 1 && /\d|-.*-/.test(s) ? ":x" : s)).join("/")}?${[...url.searchParams.keys()].sort().join("&")}`;
+    if (seen.has(shape)) continue;
+    seen.add(shape);
+    picked.push(r.url);
+  }
+  return picked.slice(0, max);
+}
+
+describe("accessibility (WCAG 2.1 AA) across the site", () => {
+  let site: RunningSite;
+  let browser: Browser;
+  let visitor: BrowserContext;
+  let learner: BrowserContext;
+  let admin: BrowserContext;
+  let learnerCookie: string;
+  let adminCookie: string;
+  const checked: string[] = [];
+  let focusStops = 0;
+
+  const url = (p: string) => new URL(p, site.baseUrl).toString();
+  async function contextWith(cookie?: string): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    if (cookie) {
+      const [name, value] = cookie.split("=") as [string, string];
+      await context.addCookies([{ name, value, url: site.baseUrl }]);
+    }
+    return context;
+  }
+  async function sweep(context: BrowserContext, paths: string[]): Promise<string[]> {
+    const problems: string[] = [];
+    const page = await context.newPage();
+    for (const p of paths) {
+      await page.goto(url(p));
+      for (const v of await axeViolations(page)) problems.push(`${p}: ${v}`);
+      checked.push(p);
+    }
+    await page.close();
+    return problems;
+  }
+  /** Presses Tab until `match` holds for the focused element, checking that every stop shows its focus. */
+  async function tabTo(page: Page, match: (el: { id: string; text: string; tag: string; type: string }) => boolean, max = 150): Promise<void> {
+    for (let i = 0; i < max; i += 1) {
+      await page.keyboard.press("Tab");
+      const el = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        if (!a || a === document.body) return null;
+        const cs = getComputedStyle(a);
+        const outline = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0;
+        return { id: a.id, text: (a.textContent ?? "").trim(), tag: a.tagName.toLowerCase(), type: (a as HTMLInputElement).type ?? "", visible: outline || cs.boxShadow !== "none" };
+      });
+      if (!el) continue;
+      focusStops += 1;
+      expect({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: el.visible }).toEqual({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: true });
+      if (match(el)) return;
+    }
+    throw new Error(`no focusable element matched after ${max} Tab presses on ${page.url()}`);
+  }
+
+  beforeAll(async () => {
+    site = await startSite({ WORKER: "off" });
+    browser = await launchBrowser();
+    visitor = await contextWith();
+    learnerCookie = (await signedInAs(site, "learner")).cookie;
+    learner = await contextWith(learnerCookie);
+    adminCookie = (await signedInAs(site, "admin")).cookie;
+    admin = await contextWith(adminCookie);
+  }, 180_000);
+  afterAll(async () => {
+    recordFigure("accessibility", { pagesChecked: checked.length, distinctPaths: new Set(checked).size, focusStopsChecked: focusStops });
+    await visitor?.close();
+    await learner?.close();
+    await admin?.close();
+    await browser?.close();
+    await site?.stop();
+  });
+
+  it("public pages: one of every type, plus the error pages", async () => {
+    const { responses } = await crawl(site.baseUrl, { limit: 250, perShape: 2 });
+    const paths = [...pageTypes(responses, 60), "/pagina-che-non-esiste"];
+    expect(paths.length).toBeGreaterThan(15);
+    expect(await sweep(visitor, paths)).toEqual([]);
+  }, 600_000);
+
+  it("forms showing their error summary", async () => {
+    const page = await visitor.newPage();
+    const problems: string[] = [];
+    for (const path of ["/accessibilita/segnala", "/registrati", "/accedi", "/avvisi/iscriviti", "/password-dimenticata"]) {
+      await page.goto(url(path));
+      const submit = page.locator('main form[method="post"] [type="submit"]').first();
+      await Promise.all([page.waitForURL(() => true), submit.click()]);
+      await page.waitForLoadState("load");
+      for (const v of await axeViolations(page)) problems.push(`${path} (errori): ${v}`);
+      checked.push(`${path} (errori)`);
+    }
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 300_000);
+
+  it("learner pages: dashboard, account, course, lesson and quiz", async () => {
+    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    expect(enrol.status).toBe(303);
+    const { responses } = await crawl(site.baseUrl, { cookie: learnerCookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
+    const paths = [...new Set([...pageTypes(responses, 25), `/formazione/${COURSE}/verifica`])];
+    expect(paths.some((p) => /^\/formazione\/[^/]+\/[^/]+$/.test(p))).toBe(true);
+    expect(await sweep(learner, paths)).toEqual([]);
+  }, 600_000);
+
+  it("back-office pages", async () => {
+    const { responses } = await crawl(site.baseUrl, { cookie: adminCookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
+    const paths = pageTypes(responses, 40);
+    expect(paths.length, responses.map((r) => `${r.status} ${r.url}`).join("\n")).toBeGreaterThan(5);
+    expect(await sweep(admin, paths)).toEqual([]);
+  }, 600_000);
+
+  it("subscribing to alerts with the keyboard alone", async () => {
+    const page = await visitor.newPage();
+    await page.goto(url("/avvisi/iscriviti"));
+    await tabTo(page, (el) => el.id === "campo-email");
+    await page.keyboard.type("tastiera@comune.example.it");
+    await tabTo(page, (el) => el.id === "consent");
+    await page.keyboard.press("Space");
+    await tabTo(page, (el) => el.tag === "button" && el.text === "Iscriviti");
+    await Promise.all([page.waitForLoadState("load"), page.keyboard.press("Enter")]);
+    await page.waitForSelector("h1");
+    expect(await page.textContent("h1")).toBe("Controlla la tua casella di posta");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("taking a quiz with the keyboard alone", async () => {
+    await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    const page = await learner.newPage();
+    // Complete every lesson (plain form posts, as without JavaScript) so the quiz opens.
+    await page.goto(url(`/formazione/${COURSE}`));
+    const lessons = await page.locator(`main a[href^="/formazione/${COURSE}/"]:not([href$="/verifica"])`).evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute("href")!))]);
+    expect(lessons.length).toBeGreaterThanOrEqual(4);
+    for (const lesson of lessons) {
+      await page.goto(url(lesson));
+      const complete = page.getByRole("button", { name: "Segna come completata" });
+      if (await complete.count()) await Promise.all([page.waitForLoadState("load"), complete.click()]);
+    }
+    await page.goto(url(`/formazione/${COURSE}/verifica`));
+    const questions = await page.locator("form[data-quiz] fieldset").count();
+    expect(questions, await page.locator("main").innerText()).toBeGreaterThan(0);
+    // In each question: Tab reaches the first option, Space selects it.
+    for (let q = 0; q < questions; q += 1) {
+      const firstOption = await page.locator("form[data-quiz] fieldset").nth(q).locator("input").first().getAttribute("id");
+      await tabTo(page, (el) => el.id === firstOption);
+      await page.keyboard.press("Space");
+    }
+    await tabTo(page, (el) => el.tag === "button" && el.text === "Invia le risposte");
+    await Promise.all([page.waitForLoadState("load"), page.keyboard.press("Enter")]);
+    await page.waitForSelector("#esito");
+    expect(await page.textContent("#esito")).toMatch(/Verifica (superata|non superata)/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it("emails the site sent, rendered as HTML", async () => {
+    const page = await visitor.newPage();
+    await page.goto(url("/accessibilita/segnala"));
+    await page.locator("#campo-email").fill("lettore@comune.example.it");
+    await page.locator("#campo-description").fill("Il grafico della pagina convenzioni non ha un'alternativa testuale.");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia la segnalazione" }).click()]);
+    const mails = (await site.outbox()).filter((m) => typeof m.html === "string");
+    expect(mails.length).toBeGreaterThanOrEqual(3);
+    const problems: string[] = [];
+    for (const mail of mails) {
+      await page.setContent(mail.html as string);
+      for (const v of await axeViolations(page)) problems.push(`email «${mail.subject}»: ${v}`);
+      checked.push(`email: ${mail.subject}`);
+    }
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
