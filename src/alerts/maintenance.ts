@@ -4,7 +4,7 @@
  */
 import { and, eq, inArray, lt } from "drizzle-orm";
 import { conventions, conventionWatches, subscribers } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
 import { addDays, todayInItaly } from "@/catalog/query";
 import { announce } from "./outbox";
@@ -82,6 +82,7 @@ export async function createExpiryWarnings(db: Database, now = new Date()): Prom
         warning.kind === "expiry"
           ? `Mancano al massimo ${warning.threshold} giorni alla scadenza: è il momento di programmare l'acquisto successivo.`
           : "Il massimale della convenzione sta per esaurirsi: gli ordini potrebbero non essere più accettati.";
+      await transactionsSettled();
       const inserted = await announce(db, {
         kind: "expiry",
         eventKey: warning.eventKey,
@@ -101,6 +102,7 @@ export async function createExpiryWarnings(db: Database, now = new Date()): Prom
 
 /** Deletes pending subscriptions whose confirmation link has expired (they never consented fully). */
 export async function purgeUnconfirmed(db: Database, now = new Date()): Promise<number> {
+  await transactionsSettled();
   const removed = await db
     .delete(subscribers)
     .where(and(eq(subscribers.status, "pending"), lt(subscribers.confirmExpiresAt, now)))

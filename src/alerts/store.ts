@@ -3,12 +3,13 @@
  * depends on the `OutboxStore` interface, `createOutboxStore` implements it on
  * libSQL. Every write here is one statement or one `batch` (atomic, and it never
  * holds a transaction open across an await, so it cannot interleave with the web
- * process's own transactions). Leases use the writer's clock: processes on
+ * process's own transactions; each write also waits for those to settle, see
+ * transactionsSettled). Leases use the writer's clock: processes on
  * several machines need synchronised clocks (NTP), as any lease does.
  */
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { announcements, conventions, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { transactionsSettled, type Database } from "@/lib/db";
 import type { Interests } from "./matching";
 
 export type AnnouncementRow = typeof announcements.$inferSelect;
@@ -84,6 +85,7 @@ const now$ = (ms: number) => sql`${ms}`;
 export function createOutboxStore(db: Database): OutboxStore {
   return {
     async leaseNextFanout(owner, leaseMs, now) {
+      await transactionsSettled();
       const rows = await db
         .update(announcements)
         .set({ fanoutLeaseOwner: owner, fanoutLeaseUntil: new Date(now + leaseMs) })
@@ -125,6 +127,7 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async writeFanoutBatch(announcementId, owner, rows, cursor, finished, times) {
+      await transactionsSettled();
       const moveCursor = db
         .update(announcements)
         .set(
@@ -154,6 +157,7 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async claim(owner, limit, leaseMs, now) {
+      await transactionsSettled();
       const leaseUntil = now + leaseMs;
       const rows = await db.all<{ id: number; announcement_id: number; subscriber_id: number; attempts: number }>(sql`
         UPDATE deliveries SET lease_owner = ${owner}, lease_until = ${leaseUntil}, attempts = attempts + 1
@@ -168,6 +172,7 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async claimDigests(owner, subscriberLimit, leaseMs, now) {
+      await transactionsSettled();
       const leaseUntil = now + leaseMs;
       const rows = await db.all<{ id: number; announcement_id: number; subscriber_id: number; attempts: number }>(sql`
         UPDATE deliveries SET lease_owner = ${owner}, lease_until = ${leaseUntil}, attempts = attempts + 1
@@ -197,6 +202,7 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async markSent(deliveryIds, owner, messageId, now, resetFailuresOf) {
+      await transactionsSettled();
       const mark = db
         .update(deliveries)
         .set({ status: "sent", messageId, sentAt: new Date(now), lastError: null, leaseOwner: null, leaseUntil: null })
@@ -213,6 +219,7 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async markFailed(deliveryIds, owner, subscriberId, outcome, suppressAfter) {
+      await transactionsSettled();
       const mine = and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner));
       const reason = outcome.reason.slice(0, 500);
       if (outcome.retryAt !== null) {
@@ -251,6 +258,7 @@ export function createOutboxStore(db: Database): OutboxStore {
 
     async release(deliveryIds, owner) {
       if (deliveryIds.length === 0) return;
+      await transactionsSettled();
       // The attempt was counted at claim time but never made: give it back.
       await db
         .update(deliveries)

@@ -16,12 +16,15 @@
  * common long step) never cuts a send in half.
  */
 import { randomUUID } from "node:crypto";
-import { log } from "@/lib/log";
+import { errorMessage, log } from "@/lib/log";
 import { classify, type Mailer } from "@/mail";
 import { subscriberLinks, deliveryMessageId, digestMessageId } from "./links";
 import { matchesInterests } from "./matching";
 import { buildAlertMessage, buildDigestMessage, type MessageContext } from "./messages";
 import type { AnnouncementRow, ClaimedDelivery, FanoutCandidate, OutboxStore } from "./store";
+
+/** Tries to record one send's outcome before giving up (about 6 s in all). */
+const RECORD_ATTEMPTS = 6;
 
 export interface WorkerConfig {
   /** Deliveries claimed per sending batch. */
@@ -220,6 +223,22 @@ export class AlertWorker {
     return { claimed: claimed.length, ...(await this.sendGroups([...bySubscriber.values()], true)) };
   }
 
+  /**
+   * Records the outcome of a send that already happened. A busy database must
+   * not lose it: an unrecorded success would be sent again once the lease lapses.
+   */
+  private async record<T>(what: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= RECORD_ATTEMPTS) throw error;
+        log("warn", "alerts.record.retry", { what, attempt, error: errorMessage(error) });
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
+  }
+
   /** Each group is one message to one subscriber: a single alert, or a digest of several. */
   private async sendGroups(groups: ClaimedDelivery[][], digest: boolean): Promise<{ sent: number; failed: number }> {
     const { store, mailer, context } = this.deps;
@@ -257,16 +276,13 @@ export class AlertWorker {
         const failure = classify(error);
         const attempts = Math.max(...group.map((d) => d.attempts));
         const giveUp = failure.permanent || attempts >= cfg.maxAttempts;
-        await store.markFailed(ids, cfg.owner, recipient.id, {
-          reason: failure.message,
-          permanent: failure.permanent,
-          retryAt: giveUp ? null : cfg.now() + retryDelay(cfg, attempts, cfg.random()),
-        }, cfg.suppressAfter);
+        const outcome = { reason: failure.message, permanent: failure.permanent, retryAt: giveUp ? null : cfg.now() + retryDelay(cfg, attempts, cfg.random()) };
+        await this.record("failure", () => store.markFailed(ids, cfg.owner, recipient.id, outcome, cfg.suppressAfter));
         if (giveUp) failed += group.length;
         log(giveUp ? "warn" : "info", giveUp ? "alerts.send.failed" : "alerts.send.retry", { deliveries: ids.length, subscriber: recipient.id, permanent: failure.permanent, attempts, error: failure.message });
         return;
       }
-      const recorded = await store.markSent(ids, cfg.owner, mail.messageId!, cfg.now(), recipient.failureCount > 0 ? recipient.id : null);
+      const recorded = await this.record("sent", () => store.markSent(ids, cfg.owner, mail.messageId!, cfg.now(), recipient.failureCount > 0 ? recipient.id : null));
       if (!recorded) log("error", "alerts.send.lease_lost", { deliveries: ids.length, subscriber: recipient.id });
       sent += group.length;
     });

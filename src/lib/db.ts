@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { createClient, type Client } from "@libsql/client";
+import { createClient, type Client, type TransactionMode } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import * as schema from "@db/schema";
 import { config } from "@/config";
@@ -24,13 +24,68 @@ export interface Connection {
   url: string;
 }
 
+/**
+ * Interactive transactions open in this process. On a file database a write
+ * on another pooled connection meanwhile would sit in SQLite's busy handler,
+ * which blocks the event loop the open transaction needs in order to finish:
+ * the process stalls for the busy timeout and the write fails. Background
+ * jobs that run beside the web server await `transactionsSettled()` before
+ * each write, so they never interleave with a request's transaction.
+ */
+let openTransactions = 0;
+let settledWaiters: (() => void)[] = [];
+
+function transactionEnded(): void {
+  openTransactions -= 1;
+  if (openTransactions > 0) return;
+  const waiters = settledWaiters;
+  settledWaiters = [];
+  for (const resolve of waiters) resolve();
+}
+
+/** Resolves at once when no interactive transaction is open in this process, otherwise when the last one ends. */
+export function transactionsSettled(): Promise<void> {
+  return openTransactions === 0 ? Promise.resolve() : new Promise((resolve) => settledWaiters.push(resolve));
+}
+
+function trackTransactions(client: Client): Client {
+  const begin = client.transaction.bind(client);
+  client.transaction = async (mode?: TransactionMode) => {
+    openTransactions += 1;
+    let tx: Awaited<ReturnType<Client["transaction"]>>;
+    try {
+      tx = await begin(mode);
+    } catch (error) {
+      transactionEnded();
+      throw error;
+    }
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      transactionEnded();
+    };
+    const commit = tx.commit.bind(tx);
+    const rollback = tx.rollback.bind(tx);
+    const close = tx.close.bind(tx);
+    tx.commit = () => commit().finally(end);
+    tx.rollback = () => rollback().finally(end);
+    tx.close = () => {
+      close();
+      end();
+    };
+    return tx;
+  };
+  return client;
+}
+
 /** Opens a connection; on a file database it also turns on WAL so several processes can share it. */
 export async function openDatabase(url: string, authToken?: string): Promise<Connection> {
   if (url.startsWith("file:")) {
     mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
   }
   // The busy timeout goes through the client options: a PRAGMA would reach only one pooled connection.
-  const client = createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS });
+  const client = trackTransactions(createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS }));
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
     await client.execute("PRAGMA synchronous = NORMAL");

@@ -52,7 +52,7 @@ describe("email alerts in the browser", () => {
   async function expectAccessible(page: Page, label: string) {
     expect({ label, violations: await axeViolations(page) }).toEqual({ label, violations: [] });
   }
-  async function expectAccessibleMail(html: string | false, label: string) {
+  async function expectAccessibleMail(html: string | false | undefined, label: string) {
     expect(html).toBeTruthy();
     const page = await context.newPage();
     await page.setContent(html as string);

@@ -170,6 +170,30 @@ describe("alert pipeline against a real SMTP peer", () => {
     expect(recipients(sink)).toEqual(["scadenze@example.it"]);
   });
 
+  it("waits for a transaction open in the same process instead of colliding with it", async () => {
+    await addSubscribers(tdb.db, [{ email: "paziente@example.it", kinds: ["press"] }]);
+    await publishPress();
+    const { worker, mailer } = testWorker(tdb.db, sink.url);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A request's write transaction, still open while the worker wants to write.
+    const request = tdb.db.transaction(async (tx) => {
+      await tx.insert(announcements).values({ kind: "press", eventKey: "press:in-transazione", entityType: "press_release", entityId: "x", title: "In transazione", path: "/x", aggregatorIds: [], regions: [] });
+      await held;
+    });
+    const started = Date.now();
+    const pass = worker.runPass();
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await request;
+    const result = await pass;
+    await mailer.close();
+    expect(result.sent).toBeGreaterThanOrEqual(1);
+    expect(recipients(sink)).toContain("paziente@example.it");
+    // Far below the 5 s busy timeout a collision would have cost.
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
   it("groups a weekly subscriber's items into one digest on the digest day", async () => {
     await addSubscribers(tdb.db, [{ email: "settimanale@example.it", kinds: ["press"], frequency: "weekly" }]);
     let clock = Date.now();
