@@ -34,7 +34,6 @@ export {
   getAggregatorPage,
   getConventionPage,
   getCategory,
-  listAllConventions,
   type InitiativeSummary,
   type Plan,
   type PlanItem,

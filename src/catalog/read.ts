@@ -13,7 +13,7 @@ import {
   tools,
 } from "@db/schema";
 import { getDb } from "@/lib/db";
-import { catalogQueryString, conventionSummaries, searchConventions, todayInItaly, type ConventionSummary } from "./query";
+import { catalogQueryString, conventionSummaries, searchConventions, todayInItaly } from "./query";
 
 export type Aggregator = typeof aggregators.$inferSelect;
 export type Category = typeof categories.$inferSelect;
@@ -270,9 +270,4 @@ export async function getCategory(id: string) {
   const db = await getDb();
   const [row] = await db.select().from(categories).where(eq(categories.id, id));
   return row ?? null;
-}
-
-/** Every convention in the catalog sorted by title, for the back office list. */
-export function listAllConventions(): Promise<ConventionSummary[]> {
-  return conventionSummaries(sql`1 = 1`, sql`c.title COLLATE NOCASE`);
 }
