@@ -28,11 +28,16 @@ export interface RunningJobs {
 export function startBackgroundJobs(jobs: BackgroundJob[] = JOBS): RunningJobs {
   const controller = new AbortController();
   const loops = jobs.map(async (job) => {
+    log("info", "job.started", { job: job.name, intervalMs: job.intervalMs });
+    let passes = 0;
     while (!controller.signal.aborted) {
+      const started = performance.now();
+      passes += 1;
       try {
         await job.run(controller.signal);
+        log("debug", "job.pass", { job: job.name, pass: passes, ms: Math.round(performance.now() - started) });
       } catch (error) {
-        log("error", "job.failed", { job: job.name, error: errorMessage(error) });
+        log("error", "job.failed", { job: job.name, pass: passes, ms: Math.round(performance.now() - started), error: errorMessage(error) });
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, job.intervalMs);
@@ -43,6 +48,7 @@ export function startBackgroundJobs(jobs: BackgroundJob[] = JOBS): RunningJobs {
       });
     }
     await job.close?.();
+    log("info", "job.stopped", { job: job.name, passes });
   });
   return {
     async stop() {
