@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   /** `off` keeps `npm start` from running the alert worker in the web process. */
   WORKER: z.enum(["on", "off"], { message: "deve essere on oppure off" }).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Milliseconds an anonymous visitor's HTML page is reused by the same process (src/lib/microcache.ts); 0 turns it off. */
+  PAGE_CACHE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(0, "non può essere negativo").max(60_000, "deve essere al massimo 60000").default(1000),
   /** How long a transactional send waits for a silent SMTP server before failing (and being retried later). */
   SMTP_TIMEOUT_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(100, "deve essere almeno 100").max(300_000, "deve essere al massimo 300000").default(10_000),
   /** Alert worker: milliseconds between passes when there is nothing to do. */

@@ -10,6 +10,7 @@ import { config, ConfigError } from "@/config";
 import { closeDatabase, connection } from "@/lib/db";
 import { securityHeaders } from "@/lib/http";
 import { log, errorMessage, setLogLevel } from "@/lib/log";
+import { withMicroCache } from "@/lib/microcache";
 import { prepareDatabase } from "@/seed/prepare";
 import { ContentFileError } from "@/lib/content-files";
 import { startBackgroundJobs } from "@/jobs";
@@ -65,10 +66,11 @@ const { handler } = (await import(pathToFileURL(serverEntry(cfg.root)).href)) as
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
 const headers = securityHeaders();
+const serve = withMicroCache(handler, { ttlMs: cfg.PAGE_CACHE_MS });
 const server = http.createServer((req, res) => {
   // Static files (/_astro, fonts, public/) are answered by the adapter before the middleware runs.
   for (const [name, value] of headers) res.setHeader(name, value);
-  handler(req, res);
+  serve(req, res);
 });
 server.keepAliveTimeout = 65_000;
 server.on("error", (error: NodeJS.ErrnoException) => {

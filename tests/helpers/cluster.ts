@@ -22,7 +22,8 @@ export interface Cluster {
 
 /** Starts `apps` web processes (WORKER=off) and `workers` `npm run worker` processes on one database. */
 export async function startCluster(options: { databaseUrl: string; smtpUrl: string; apps: number; workers: number }): Promise<Cluster> {
-  const env = { DATABASE_URL: options.databaseUrl, SMTP_URL: options.smtpUrl, WORKER: "off", ALERTS_POLL_MS: "100" };
+  // The micro-cache stays on here: several processes must be correct with it, as in production.
+  const env = { DATABASE_URL: options.databaseUrl, SMTP_URL: options.smtpUrl, WORKER: "off", ALERTS_POLL_MS: "100", PAGE_CACHE_MS: "1000" };
   const apps: RunningSite[] = [];
   const workers: Cluster["workers"] = [];
   const stop = async () => {

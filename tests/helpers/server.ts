@@ -39,6 +39,8 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
       MAIL_OUTBOX_DIR: outboxDir,
       UPLOADS_DIR: path.join(dir, "uploads"),
       LOG_LEVEL: "warn",
+      // Tests write behind the site's back (domain calls) and read at once; the micro-cache has its own tests.
+      PAGE_CACHE_MS: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,88 @@
+/** The anonymous-page micro-cache in front of the Astro handler, on a real node:http server. */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { withMicroCache } from "@/lib/microcache";
+
+let server: http.Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+/** A handler that answers like Astro's adapter (writeHead with headers, then streamed chunks) and counts its calls. */
+async function serve(ttlMs: number, answer: (req: http.IncomingMessage) => { status?: number; headers?: Record<string, string> } = () => ({})) {
+  const calls: string[] = [];
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    calls.push(`${req.method} ${req.url}`);
+    const { status = 200, headers = {} } = answer(req);
+    res.setHeader("x-content-type-options", "nosniff");
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-request-id": `id-${calls.length}`, ...headers });
+    res.write(`<p>risposta ${calls.length}`);
+    res.end(` per ${req.url}</p>`);
+  };
+  server = http.createServer(withMicroCache(handler, { ttlMs }));
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const get = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${base}${path}`, init);
+    return { status: response.status, headers: response.headers, body: await response.text() };
+  };
+  return { calls, get };
+}
+
+describe("micro-cache", () => {
+  it("answers a repeated anonymous GET from memory with the same bytes and headers and a new request id", async () => {
+    const { calls, get } = await serve(5_000);
+    const first = await get("/convenzioni?q=pulizia");
+    const second = await get("/convenzioni?q=pulizia");
+    expect(calls).toEqual(["GET /convenzioni?q=pulizia"]);
+    expect(second.body).toBe(first.body);
+    expect(second.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(second.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+    await get("/convenzioni?q=vigilanza");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("renders again once the entry is older than the TTL", async () => {
+    const { calls, get } = await serve(50);
+    await get("/");
+    await new Promise((r) => setTimeout(r, 80));
+    const again = await get("/");
+    expect(calls).toHaveLength(2);
+    expect(again.body).toContain("risposta 2");
+  });
+
+  it("never serves or keeps anything personal: cookies, authorization, Set-Cookie, private answers, other methods", async () => {
+    const { calls, get } = await serve(5_000, (req) =>
+      req.url === "/imposta" ? { headers: { "set-cookie": "a=b" } } : req.url === "/privata" ? { headers: { "cache-control": "private" } } : {},
+    );
+    await get("/");
+    await get("/", { headers: { cookie: "aggrega_sessione=x" } });
+    await get("/", { headers: { authorization: "Bearer x" } });
+    await get("/", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    for (const path of ["/imposta", "/imposta", "/privata", "/privata"]) await get(path);
+    expect(calls).toEqual(["GET /", "GET /", "GET /", "POST /", "GET /imposta", "GET /imposta", "GET /privata", "GET /privata"]);
+  });
+
+  it("keeps only successful HTML: errors and other content types are rendered every time", async () => {
+    const { calls, get } = await serve(5_000, (req) =>
+      req.url === "/manca" ? { status: 404 } : req.url === "/feed.xml" ? { headers: { "content-type": "application/rss+xml" } } : {},
+    );
+    for (const path of ["/manca", "/manca", "/feed.xml", "/feed.xml"]) await get(path);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("forgets everything after a request that may write", async () => {
+    const { calls, get } = await serve(5_000);
+    await get("/sala-stampa");
+    await get("/sala-stampa/nuovo", { method: "POST", body: "", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    await get("/sala-stampa");
+    expect(calls).toEqual(["GET /sala-stampa", "POST /sala-stampa/nuovo", "GET /sala-stampa"]);
+  });
+
+  it("is off with a TTL of 0", async () => {
+    const { calls, get } = await serve(0);
+    await get("/");
+    await get("/");
+    expect(calls).toHaveLength(2);
+  });
+});
