@@ -5,7 +5,8 @@
  * Domain refusals (AccountError, PressError) extend Refusal.
  */
 import type { AstroGlobal } from "astro";
-import type { FieldErrors } from "@/lib/forms";
+import type { z } from "zod";
+import { readForm, validateForm, type FieldErrors } from "@/lib/forms";
 import { Refusal } from "@/lib/refusal";
 import { RateLimitedError } from "./rate-limit";
 
@@ -35,4 +36,33 @@ export function clientIp(astro: Pick<AstroGlobal, "clientAddress">): string {
   } catch {
     return "sconosciuto";
   }
+}
+
+export interface FormPost {
+  /** True when the form was posted, valid and the action succeeded. */
+  done: boolean;
+  errors: FieldErrors;
+  /** What was typed, to fill the form again (never password fields). */
+  values: Record<string, string>;
+}
+
+/**
+ * The whole life of a simple form on a POST: validate with `schema` (422 on
+ * errors), run `action`, turn refusals into field errors. On GET it does
+ * nothing. Fields named like passwords are never sent back.
+ */
+export async function handleFormPost<S extends z.ZodType>(
+  astro: Pick<AstroGlobal, "request" | "response">,
+  schema: S,
+  action: (data: z.infer<S>) => Promise<unknown>,
+): Promise<FormPost> {
+  if (astro.request.method !== "POST") return { done: false, errors: {}, values: {} };
+  const form = validateForm(schema, await readForm(astro.request));
+  const values = Object.fromEntries(Object.entries(form.values).filter(([key]) => !/password/i.test(key)));
+  if (!form.ok) {
+    astro.response.status = 422;
+    return { done: false, errors: form.errors, values };
+  }
+  const refused = await runFormAction(astro, () => action(form.data));
+  return { done: refused === null, errors: refused ?? {}, values };
 }

@@ -4,11 +4,11 @@
  * preview, uploads kept so far).
  */
 import type { Actor } from "@/lib/audit";
-import type { FieldErrors, FormResult } from "@/lib/forms";
+import { readForm, validateForm, type FieldErrors, type FormResult } from "@/lib/forms";
 import { Refusal } from "@/lib/refusal";
 import { renderMarkdown } from "./markdown";
 import { savePressRelease, unpublish, type AttachmentRow } from "./releases";
-import type { PressFormInput } from "./schemas";
+import { PRESS_ARRAY_FIELDS, PressFormSchema, type PressFormInput } from "./schemas";
 import { pendingUploads, storeUploads } from "./uploads";
 
 export type PressFormOutcome =
@@ -17,6 +17,14 @@ export type PressFormOutcome =
 
 function list(values: Record<string, string>, key: string): string[] {
   return values[key] ? values[key]!.split(",").filter(Boolean) : [];
+}
+
+/** Reads a posted editor form: the validated fields, the uploaded files and the button pressed. */
+export async function readPressForm(request: Request): Promise<{ form: FormResult<PressFormInput>; files: File[]; button: string | null }> {
+  const data = await readForm(request);
+  const files = data.getAll("files").filter((f): f is File => f instanceof File);
+  const button = data.get("azione");
+  return { form: validateForm(PressFormSchema, data, PRESS_ARRAY_FIELDS), files, button: typeof button === "string" ? button : null };
 }
 
 /** Handles the editor's form for a new item (id undefined) or an existing one. */
@@ -40,8 +48,9 @@ export async function submitPressForm(
     pending,
     ...extra,
   });
+  // A preview is shown even when other fields still need fixing: that is often why the editor asked for it.
+  if (form.values.azione === "anteprima") return back({ previewHtml: renderMarkdown(form.values.body ?? "") });
   if (!form.ok || uploads.error) return back();
-  if (form.data.azione === "anteprima") return back({ previewHtml: renderMarkdown(form.data.body) });
   try {
     const saved = await savePressRelease(id, { ...form.data, attachmentIds: pending.map((p) => p.id) }, actor);
     return { saved: true, ...saved };

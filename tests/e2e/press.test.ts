@@ -104,4 +104,55 @@ describe("publishing a press release from the back office", () => {
     expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
     await context.close();
   });
+
+  it("works without JavaScript: server-side preview, and uploads survive a form sent back for corrections", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${site.baseUrl}/accedi?dopo=%2Fgestione%2Fcomunicati%2Fnuovo`);
+    await page.getByLabel("Indirizzo email").fill(editor.email);
+    await page.getByLabel("Password").fill(editor.password);
+    await page.getByRole("button", { name: "Accedi" }).click();
+    await page.waitForURL(`${site.baseUrl}/gestione/comunicati/nuovo`);
+    await page.getByLabel("Testo (Markdown)").fill("Un testo con **anteprima** dal server.");
+    await page.getByLabel("Aggiungi file").setInputFiles({ name: "allegato.pdf", mimeType: "application/pdf", buffer: await samplePdf() });
+    await page.getByRole("button", { name: "Anteprima" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("#anteprima strong").textContent()).toBe("anteprima");
+    // No title yet: the form comes back with the error, the text and the uploaded file.
+    expect(await page.getByRole("alert").textContent()).toContain("Titolo");
+    expect(await page.textContent("main")).toContain("allegato.pdf");
+    await expectAccessible(page);
+    await page.getByLabel("Titolo").fill("Comunicato scritto senza JavaScript");
+    await page.locator("label", { hasText: "Pubblica subito" }).click();
+    await page.getByRole("button", { name: "Salva" }).click();
+    await page.waitForURL(/\/gestione\/comunicati\/\d+\?salvato$/);
+    await page.goto(`${site.baseUrl}/sala-stampa/comunicato-scritto-senza-javascript`);
+    expect(await page.getByRole("link", { name: "allegato.pdf" }).count()).toBe(1);
+    await context.close();
+  });
+
+  it("has no accessibility violations on the account and administration pages", async () => {
+    const admin = await createUserWithRole("admin", { databaseUrl: site.databaseUrl, name: "Alberto Amministratore" });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    for (const path of ["/registrati", "/password-dimenticata"]) {
+      await page.goto(`${site.baseUrl}${path}`);
+      await expectAccessible(page);
+    }
+    await page.goto(`${site.baseUrl}/registrati`);
+    await page.getByRole("button", { name: "Crea l'account" }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole("alert").count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.goto(`${site.baseUrl}/accedi`);
+    await page.getByLabel("Indirizzo email").fill(admin.email);
+    await page.getByLabel("Password").fill(admin.password);
+    await page.getByRole("button", { name: "Accedi" }).click();
+    await page.waitForURL(`${site.baseUrl}/account`);
+    for (const path of ["/account", "/account/password", "/account/elimina", "/gestione/utenti", "/gestione/registro"]) {
+      await page.goto(`${site.baseUrl}${path}`);
+      await expectAccessible(page);
+    }
+    await context.close();
+  });
 });
