@@ -8,6 +8,7 @@ import { openDatabase } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrate";
 import { seedDatabase } from "@/seed";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
+import { recordFigure } from "../helpers/figures";
 import { startSqld, type SqldServer } from "../helpers/sqld";
 
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -102,6 +103,8 @@ describe("db:backup of a file database while another process writes", () => {
     // The writer kept committing after the snapshot: the copy is a consistent prefix, not the end state.
     expect(rows.length).toBeLessThan(written);
     restored.client.close();
+    const seededRows = Object.values(seeded).reduce((a, b) => a + b, 0);
+    recordFigure("backup", { tables: Object.keys(seeded).length + 2, seededRowsChecked: seededRows, writerTransactionsInCopy: rows.length, writerTransactionsTotal: written });
   });
 
   it("refuses to overwrite an existing file", async () => {

@@ -9,6 +9,7 @@ import { DomUtils, parseDocument } from "htmlparser2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedInAs } from "../helpers/auth";
 import { crawl, type CrawledResponse } from "../helpers/crawl";
+import { recordFigure } from "../helpers/figures";
 import { postForm } from "../helpers/forms";
 import { rawRequest } from "../helpers/raw-http";
 import { startSite, type RunningSite } from "../helpers/server";
@@ -83,6 +84,7 @@ describe("security of the site published on https", () => {
       for (const problem of headerProblems(r, true)) problems.push(`${r.url}: ${problem}`);
     }
     expect(problems).toEqual([]);
+    recordFigure("security-headers", { responsesChecked: checked.length, htmlPages: checked.filter((r) => "contentType" in r && String(r.contentType).startsWith("text/html")).length });
   });
 
   it("has no inline script, event handler or style attribute on any page (the CSP would block them)", () => {
@@ -128,6 +130,7 @@ describe("security of the site published on https", () => {
       ["body shorter than announced", post("application/x-www-form-urlencoded", Buffer.from("email=a%40b.it&description=troppo"), 5)],
       ["oversized body", post("application/x-www-form-urlencoded", Buffer.from(`email=a%40b.it&description=${"x".repeat(3_000_000)}`))],
     ];
+    recordFigure("hostile-requests", { sent: requests.length });
     const problems: string[] = [];
     for (const [label, request] of requests) {
       const reply = await rawRequest(site.baseUrl, request);
@@ -174,5 +177,5 @@ describe("security headers on a local site", () => {
     } finally {
       await site.stop();
     }
-  });
+  }, 180_000);
 });
