@@ -25,6 +25,7 @@ for (const name of ["list-unsubscribe", "list-unsubscribe-post", "list-id", "aut
 const mailer = createMailer({ smtpUrl, outboxDir: "unused", from: sample.from?.text ?? "bench@aggrega.localhost", messageIdDomain: "aggrega.localhost", pool: true, maxConnections });
 
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 let next = 0;
 // Keep a bounded number of messages in flight, as a worker sending a batch does.
 async function lane() {
@@ -41,5 +42,6 @@ async function lane() {
 }
 await Promise.all(Array.from({ length: maxConnections * 2 }, lane));
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 await mailer.close();
-process.stdout.write(`${JSON.stringify({ messages: count, ms, peakRss: peakRss(process.pid) })}\n`);
+process.stdout.write(`${JSON.stringify({ messages: count, ms, peakRss: peakRss(process.pid), cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);

@@ -96,7 +96,7 @@ export function evaluateTargets(r: Omit<BenchResults, "targets" | "totalSeconds"
 
 function loadRow(label: string, l: LoadResult): string {
   const codes = Object.entries(l.statusCodes).map(([c, n]) => `${c}×${n}`).join(" ");
-  return `| ${label} | ${l.requestsPerSecond} | ${l.p50} | ${l.p99} | ${l.errors + l.timeouts} | ${codes} |`;
+  return `| ${label} | ${l.requestsPerSecond} | ${l.p50} | ${l.p99} | ${l.cpuMsPerRequest ?? "–"} | ${l.errors + l.timeouts} | ${codes} |`;
 }
 
 export function toMarkdown(r: BenchResults): string {
@@ -113,8 +113,9 @@ export function toMarkdown(r: BenchResults): string {
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met ? "raggiunto" : "**mancato**"} |`);
   if (r.pages.length > 0) {
     lines.push(``, `## Pagine`, ``);
-    lines.push(`Riferimento: un server \`node:http\` nudo che restituisce gli stessi byte (stato, intestazioni, corpo).`, ``);
-    lines.push(`| Pagina | req/s | p50 ms | p99 ms | errori | stati |`, `|---|---|---|---|---|---|`);
+    lines.push(`Riferimento: un server \`node:http\` nudo che restituisce gli stessi byte (stato, intestazioni, corpo).`);
+    lines.push(`Sito e riferimento si alternano (A B B A, metà durata ciascuno); "CPU ms/req" è il tempo di CPU del processo server per richiesta.`, ``);
+    lines.push(`| Pagina | req/s | p50 ms | p99 ms | CPU ms/req | errori | stati |`, `|---|---|---|---|---|---|---|`);
     for (const p of r.pages) {
       lines.push(loadRow(`${p.name} \`${p.path}\` (${p.bytes} B)`, p.site));
       lines.push(loadRow(`↳ riferimento (rapporto ${p.ratio}×)`, p.baseline));
@@ -123,7 +124,7 @@ export function toMarkdown(r: BenchResults): string {
   if (r.progress) {
     const p = r.progress;
     lines.push(``, `## Scritture dei progressi`, ``);
-    lines.push(`| Misura | req/s | p50 ms | p99 ms | errori | stati |`, `|---|---|---|---|---|---|`);
+    lines.push(`| Misura | req/s | p50 ms | p99 ms | CPU ms/req | errori | stati |`, `|---|---|---|---|---|---|---|`);
     lines.push(loadRow("sito (POST modulo, cookie di sessione)", p.site));
     lines.push(loadRow(`↳ riferimento (rapporto ${p.ratio}×)`, p.baseline));
     lines.push(``, `Scritture confermate: ${p.confirmed}; mancanti nel database: ${p.lost}; righe lesson_completions ${p.rowsBefore} → ${p.rowsAfter}.`);
@@ -131,10 +132,12 @@ export function toMarkdown(r: BenchResults): string {
   if (r.fanout.length > 0) {
     lines.push(``, `## Invio degli avvisi`, ``);
     lines.push(`Riferimento: gli stessi messaggi inviati direttamente con un trasporto nodemailer in pool, senza database.`, ``);
-    lines.push(`| Iscritti | worker msg/s | worker ms | worker RSS max | riferimento msg/s | riferimento RSS max | rapporto | duplicati |`);
-    lines.push(`|---|---|---|---|---|---|---|---|`);
+    lines.push(`| Iscritti | worker msg/s | worker ms | worker RSS max | worker CPU ms/msg | riferimento msg/s | riferimento RSS max | riferimento CPU ms/msg | rapporto | duplicati |`);
+    lines.push(`|---|---|---|---|---|---|---|---|---|---|`);
     for (const f of r.fanout) {
-      lines.push(`| ${f.subscribers} | ${f.worker.messagesPerSecond} | ${f.worker.ms} | ${f.worker.peakRssMB} MB | ${f.baseline.messagesPerSecond} | ${f.baseline.peakRssMB} MB | ${f.ratio}× | ${f.worker.duplicates} |`);
+      lines.push(
+        `| ${f.subscribers} | ${f.worker.messagesPerSecond} | ${f.worker.ms} | ${f.worker.peakRssMB} MB | ${f.worker.cpuMsPerMessage} | ${f.baseline.messagesPerSecond} | ${f.baseline.peakRssMB} MB | ${f.baseline.cpuMsPerMessage} | ${f.ratio}× | ${f.worker.duplicates} |`,
+      );
     }
   }
   if (r.build || r.start.length > 0) {

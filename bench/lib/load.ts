@@ -6,7 +6,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { runTs, type Child } from "./processes";
+import { cpuTimeMs, runTs, type Child } from "./processes";
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -17,6 +17,8 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   statusCodes: Record<string, number>;
+  /** Server CPU milliseconds per request (user + system), when the server's pid is known: unlike req/s, it hardly moves when neighbours load the machine. */
+  cpuMsPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -89,6 +91,7 @@ export async function recordResponse(url: string, init: RequestInit = {}): Promi
 
 export interface Baseline {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -105,7 +108,7 @@ export async function startBaseline(recorded: RecordedResponse): Promise<Baselin
     else if (child.process.exitCode !== null || Date.now() > deadline) throw new Error(`baseline server did not start:\n${child.output()}`);
     else await new Promise((r) => setTimeout(r, 20));
   }
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.stop() };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.stop() };
 }
 
 export function round(value: number, digits = 1): number {
@@ -127,7 +130,17 @@ export function mergeLoads(rounds: LoadResult[]): LoadResult {
     timeouts: sum((r) => r.timeouts),
     non2xx: sum((r) => r.non2xx),
     statusCodes,
+    cpuMsPerRequest: rounds.every((r) => r.cpuMsPerRequest !== undefined)
+      ? round(sum((r) => r.cpuMsPerRequest! * r.requests) / Math.max(1, sum((r) => r.requests)), 2)
+      : undefined,
   };
+}
+
+/** Runs a load and adds the server's CPU time per request. */
+export async function runLoadOn(pid: number, options: LoadOptions): Promise<LoadResult> {
+  const before = cpuTimeMs(pid);
+  const result = await runLoad(options);
+  return { ...result, cpuMsPerRequest: round((cpuTimeMs(pid) - before) / Math.max(1, result.requests), 2) };
 }
 
 /**

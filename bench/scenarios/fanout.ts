@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, runTs, type Child } from "../lib/processes";
+import { cpuTimeMs, ROOT, runTs, type Child } from "../lib/processes";
 import { round } from "../lib/load";
 import type { CountingSink } from "../lib/sink";
 
@@ -17,6 +17,8 @@ export interface FanoutRun {
   ms: number;
   messagesPerSecond: number;
   peakRssMB: number;
+  /** Sender CPU milliseconds per message (user + system). */
+  cpuMsPerMessage: number;
 }
 
 export interface FanoutResult {
@@ -60,6 +62,7 @@ export async function fanoutScenario(options: FanoutOptions): Promise<FanoutResu
   let workerRun: FanoutResult["worker"];
   try {
     const started = performance.now();
+    const cpuBefore = cpuTimeMs(worker.pid);
     await options.announce();
     await sink.waitFor(subscribers, options.timeoutMs, { alive: () => worker.process.exitCode === null });
     const ms = sink.lastAt() - started;
@@ -70,6 +73,7 @@ export async function fanoutScenario(options: FanoutOptions): Promise<FanoutResu
       ms: round(ms),
       messagesPerSecond: round((subscribers / ms) * 1000),
       peakRssMB: mb(worker.peakRss()),
+      cpuMsPerMessage: round((cpuTimeMs(worker.pid) - cpuBefore) / subscribers, 3),
       duplicates: sink.duplicates(),
       deliveries: await options.sentDeliveries(),
     };
@@ -84,13 +88,14 @@ export async function fanoutScenario(options: FanoutOptions): Promise<FanoutResu
   const baseline = runTs("bench/baseline-mailer.ts", {}, [file, String(subscribers), sink.url, String(options.maxConnections)]);
   const code = await baseline.exited;
   if (code !== 0) throw new Error(`the baseline mailer failed:\n${baseline.output()}`);
-  const figures = JSON.parse(baseline.output().trim().split("\n").at(-1)!) as { messages: number; ms: number; peakRss: number };
+  const figures = JSON.parse(baseline.output().trim().split("\n").at(-1)!) as { messages: number; ms: number; peakRss: number; cpuMs: number };
   if (sink.total() !== subscribers) throw new Error(`the baseline sent ${sink.total()} of ${subscribers} messages`);
   const baselineRun: FanoutRun = {
     messages: figures.messages,
     ms: round(figures.ms),
     messagesPerSecond: round((figures.messages / figures.ms) * 1000),
     peakRssMB: mb(figures.peakRss),
+    cpuMsPerMessage: round(figures.cpuMs / figures.messages, 3),
   };
   return { subscribers, worker: workerRun, baseline: baselineRun, ratio: round(workerRun.messagesPerSecond / baselineRun.messagesPerSecond, 2) };
 }

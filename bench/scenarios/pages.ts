@@ -2,7 +2,7 @@
  * Page throughput: each page under autocannon against the real site, then
  * against a bare node:http server replaying the identical response.
  */
-import { alternate, recordResponse, round, runLoad, startBaseline, type LoadResult } from "../lib/load";
+import { alternate, recordResponse, round, runLoadOn, startBaseline, type LoadResult } from "../lib/load";
 
 export interface PageTarget {
   name: string;
@@ -22,32 +22,31 @@ export interface PageResult {
   ratio: number;
 }
 
-export async function pagesScenario(siteUrl: string, pages: PageTarget[], load: { connections: number; durationSeconds: number }): Promise<PageResult[]> {
+export async function pagesScenario(site: { url: string; pid: number }, pages: PageTarget[], load: { connections: number; durationSeconds: number }): Promise<PageResult[]> {
   const results: PageResult[] = [];
   for (const page of pages) {
     const headers: Record<string, string> = page.cookie ? { cookie: page.cookie } : {};
-    const recorded = await recordResponse(`${siteUrl}${page.path}`, { headers });
+    const recorded = await recordResponse(`${site.url}${page.path}`, { headers });
     if (recorded.status !== 200) throw new Error(`${page.name} (${page.path}) answered ${recorded.status}, not 200`);
     const baselineServer = await startBaseline(recorded);
     let measured: { site: LoadResult; baseline: LoadResult };
     try {
       measured = await alternate(
-        (durationSeconds) => runLoad({ url: `${siteUrl}${page.path}`, headers, connections: load.connections, durationSeconds }),
-        (durationSeconds) => runLoad({ url: `${baselineServer.url}${page.path}`, headers, connections: load.connections, durationSeconds }),
+        (durationSeconds) => runLoadOn(site.pid, { url: `${site.url}${page.path}`, headers, connections: load.connections, durationSeconds }),
+        (durationSeconds) => runLoadOn(baselineServer.pid, { url: `${baselineServer.url}${page.path}`, headers, connections: load.connections, durationSeconds }),
         load.durationSeconds,
       );
     } finally {
       await baselineServer.stop();
     }
-    const { site, baseline } = measured;
     results.push({
       name: page.name,
       path: page.path,
       status: recorded.status,
       bytes: recorded.bytes,
-      site,
-      baseline,
-      ratio: round(site.requestsPerSecond / baseline.requestsPerSecond, 2),
+      site: measured.site,
+      baseline: measured.baseline,
+      ratio: round(measured.site.requestsPerSecond / measured.baseline.requestsPerSecond, 2),
     });
   }
   return results;

@@ -4,7 +4,8 @@
  * then every write the site confirmed is looked up in the database.
  */
 import autocannon from "autocannon";
-import { recordResponse, round, runLoad, startBaseline, type LoadResult } from "../lib/load";
+import { recordResponse, round, runLoadOn, startBaseline, type LoadResult } from "../lib/load";
+import { cpuTimeMs } from "../lib/processes";
 
 export interface ProgressWrite {
   userId: string;
@@ -32,6 +33,7 @@ export interface ProgressResult {
 
 export interface ProgressOptions {
   siteUrl: string;
+  sitePid: number;
   writes: ProgressWrite[];
   request(write: ProgressWrite): ProgressRequest;
   countRows(): Promise<number>;
@@ -51,6 +53,7 @@ export async function progressScenario(options: ProgressOptions): Promise<Progre
   let cursor = 1;
 
   type Context = { write?: ProgressWrite };
+  const cpuBefore = cpuTimeMs(options.sitePid);
   const instance = autocannon({
     url: options.siteUrl,
     connections: options.load.connections,
@@ -84,6 +87,7 @@ export async function progressScenario(options: ProgressOptions): Promise<Progre
     timeouts: raw.timeouts,
     non2xx: raw.non2xx,
     statusCodes,
+    cpuMsPerRequest: round((cpuTimeMs(options.sitePid) - cpuBefore) / Math.max(1, raw.requests.total), 2),
   };
   const rowsAfter = await options.countRows();
   const lost = await options.missing(confirmed);
@@ -92,7 +96,7 @@ export async function progressScenario(options: ProgressOptions): Promise<Progre
   const baselineServer = await startBaseline(recorded);
   let baseline: LoadResult;
   try {
-    baseline = await runLoad({
+    baseline = await runLoadOn(baselineServer.pid, {
       url: baselineServer.url,
       ...options.load,
       method: "POST",

@@ -55,6 +55,8 @@ export interface StartResult {
 
 /** Runs `npm start` itself (npm, tsx, migrations check, seeding when empty) and polls for the first 200. */
 export async function startScenario(database: string, databaseUrl: string, dir: string): Promise<StartResult> {
+  // "On a built tree": if the sources moved since the last build, rebuild first, untimed.
+  if (needsBuild(ROOT)) await astroBuild([]);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
