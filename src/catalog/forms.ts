@@ -67,12 +67,21 @@ function rows(value: string | undefined): string[][] {
     .map((l) => l.split("|").map((cell) => cell.trim()));
 }
 
-function toErrors(issues: z.core.$ZodIssue[]): FieldErrors {
+/** Zod's own type messages are in English and name types; say what is missing or wrong instead. */
+function message(issue: z.core.$ZodIssue, candidate: unknown): string {
+  if (issue.code !== "invalid_type" && issue.code !== "invalid_value") return issue.message;
+  const value = issue.path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key], candidate);
+  if (value === undefined) return "è obbligatorio";
+  if (issue.code === "invalid_value") return issue.message;
+  return issue.expected === "number" ? "deve essere un numero" : "non è valido";
+}
+
+function toErrors(issues: z.core.$ZodIssue[], candidate: unknown): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const field = String(issue.path[0] ?? "_form");
     const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
-    errors[field] ??= `${line}${issue.message}`;
+    errors[field] ??= `${line}${message(issue, candidate)}`;
   }
   return errors;
 }
@@ -87,7 +96,7 @@ async function submit<S extends z.ZodType, K>(schema: S, candidate: unknown, val
   const long = tooLong(values);
   if (long) return { saved: false, errors: long, values };
   const parsed = schema.safeParse(candidate);
-  if (!parsed.success) return { saved: false, errors: toErrors(parsed.error.issues), values };
+  if (!parsed.success) return { saved: false, errors: toErrors(parsed.error.issues, candidate), values };
   try {
     return { saved: true, key: await save(parsed.data) };
   } catch (error) {

@@ -120,6 +120,8 @@ describe("catalog writes and announcements", () => {
     if (outcome.saved) return;
     expect(Object.keys(outcome.errors).sort()).toEqual(["lots", "slug"]);
     expect(outcome.errors.lots).toMatch(/^riga 2: /);
+    const blank = await submitConventionForm(undefined, new FormData(), actor);
+    expect(blank.saved ? {} : blank.errors).toMatchObject({ title: "è obbligatorio", aggregator: "è obbligatorio", status: "è obbligatorio" });
     expect(outcome.values.title).toBe("Prova modulo");
     form.set("slug", "prova-modulo");
     form.set("lots", "1 | Nord | Lombardia");
