@@ -428,7 +428,12 @@ export interface Comparison {
 export async function compareConventions(categoryId: string, region: string): Promise<Comparison> {
   const order = sql`CASE c.status WHEN 'active' THEN 0 WHEN 'tender_in_progress' THEN 1 WHEN 'planned' THEN 2 ELSE 3 END, c.end_date DESC`;
   const [national, regional] = await Promise.all([
-    conventionSummaries(sql`c.category_id = ${categoryId} AND a.kind = 'national'`, order),
+    // National instruments whose lots (if any) cover the region: a lot for another region is no offer here.
+    conventionSummaries(
+      sql`c.category_id = ${categoryId} AND a.kind = 'national' AND (NOT EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id)
+        OR EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id AND l.region IN ${[region, NATIONAL_REGION]}))`,
+      order,
+    ),
     conventionSummaries(
       sql`c.category_id = ${categoryId} AND a.kind <> 'national' AND (a.region = ${region}
         OR EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id AND l.region = ${region}))`,
