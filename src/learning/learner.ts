@@ -94,14 +94,17 @@ export async function completeLesson(db: Database, userId: string, slug: string,
   const lessons = lessonsOf(version.structure);
   const index = lessons.findIndex((l) => l.slug === lessonSlug);
   if (index < 0) return { ok: false };
-  await db.transaction(async (tx) => {
-    await tx.insert(enrolments).values({ userId, courseSlug: slug, courseVersionId: version.id }).onConflictDoNothing();
-    await tx.insert(lessonCompletions).values({ userId, courseSlug: slug, lessonSlug }).onConflictDoNothing();
-    await tx
+  // A batch, not an interactive transaction: one synchronous BEGIN…COMMIT on one pooled connection, so
+  // concurrent requests in this process never wait for each other in SQLite's busy handler, which would
+  // block the event loop (see src/lib/db.ts). @see issue 10
+  await db.batch([
+    db.insert(enrolments).values({ userId, courseSlug: slug, courseVersionId: version.id }).onConflictDoNothing(),
+    db.insert(lessonCompletions).values({ userId, courseSlug: slug, lessonSlug }).onConflictDoNothing(),
+    db
       .update(enrolments)
       .set({ lastLessonSlug: lessonSlug, lastActivityAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` })
-      .where(and(eq(enrolments.userId, userId), eq(enrolments.courseSlug, slug)));
-  });
+      .where(and(eq(enrolments.userId, userId), eq(enrolments.courseSlug, slug))),
+  ]);
   const state = (await learnerState(db, userId, slug, version.structure))!;
   const done = new Set(state.progress.completedSlugs);
   const next = lessons.slice(index + 1).find((l) => !done.has(l.slug)) ?? lessons.find((l) => !done.has(l.slug));
