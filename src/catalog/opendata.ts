@@ -165,9 +165,10 @@ export async function conventionCalendar(query: CatalogQuery, options: { today?:
   ];
   for (const c of await allMatching(query, today)) {
     const url = absoluteUrl(`/convenzioni/${c.slug}`);
+    const example = c.isExample ? " (esempio)" : "";
     const events: { kind: string; date: string | null; summary: string }[] = [
-      { kind: "inizio", date: c.startDate, summary: `Attivazione: ${c.title}` },
-      { kind: "scadenza", date: c.endDate, summary: `Scadenza: ${c.title}` },
+      { kind: "inizio", date: c.startDate, summary: `Attivazione: ${c.title}${example}` },
+      { kind: "scadenza", date: c.endDate, summary: `Scadenza: ${c.title}${example}` },
     ];
     for (const event of events) {
       if (!event.date || event.date < today) continue;
