@@ -18,6 +18,7 @@ import {
   tools,
 } from "@db/schema";
 import type { Actor } from "@/lib/audit";
+import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
 import { MAX_FIELD_LENGTH, type FieldErrors } from "@/lib/forms";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
@@ -67,21 +68,12 @@ function rows(value: string | undefined): string[][] {
     .map((l) => l.split("|").map((cell) => cell.trim()));
 }
 
-/** Zod's own type messages are in English and name types; say what is missing or wrong instead. */
-function message(issue: z.core.$ZodIssue, candidate: unknown): string {
-  if (issue.code !== "invalid_type" && issue.code !== "invalid_value") return issue.message;
-  const value = issue.path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key], candidate);
-  if (value === undefined) return "è obbligatorio";
-  if (issue.code === "invalid_value") return issue.message;
-  return issue.expected === "number" ? "deve essere un numero" : "non è valido";
-}
-
 function toErrors(issues: z.core.$ZodIssue[], candidate: unknown): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const field = String(issue.path[0] ?? "_form");
     const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
-    errors[field] ??= `${line}${message(issue, candidate)}`;
+    errors[field] ??= `${line}${issueMessage(issue, candidate)}`;
   }
   return errors;
 }

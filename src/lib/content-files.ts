@@ -32,12 +32,25 @@ export async function loadYaml<S extends z.ZodType>(file: string, schema: S, roo
   return validate(relative, raw, schema);
 }
 
+/**
+ * An issue's message in Italian. Zod's own type messages are in English and
+ * name types; say instead that the value is missing or of the wrong kind.
+ * `input` is the value that was validated, to tell missing from wrong.
+ */
+export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code !== "invalid_type" && issue.code !== "invalid_value") return issue.message;
+  const value = issue.path.reduce<unknown>((v, key) => (v as Record<PropertyKey, unknown> | undefined)?.[key], input);
+  if (value === undefined) return "è obbligatorio";
+  if (issue.code === "invalid_value") return issue.message;
+  return issue.expected === "number" ? "deve essere un numero" : "non è valido";
+}
+
 export function validate<S extends z.ZodType>(label: string, value: unknown, schema: S): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = describePath(issue.path);
-    throw new ContentFileError(`${label}: ${where ? `campo «${where}»: ` : ""}${issue.message}`);
+    throw new ContentFileError(`${label}: ${where ? `campo «${where}»: ` : ""}${issueMessage(issue, value)}`);
   }
   return result.data;
 }

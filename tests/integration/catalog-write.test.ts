@@ -222,6 +222,9 @@ describe("malformed catalog seed files", () => {
       expect(error).toBeInstanceOf(ContentFileError);
       expect((error as Error).message).toMatch(/^seed\/conventions\.yaml: campo «voce 1 › status»: deve essere uno tra/);
     });
+    await withFile("conventions.yaml", (t) => t.replace("  title: Servizi di pulizia uffici", "  titolo: Servizi di pulizia uffici"), (error) => {
+      expect((error as Error).message).toBe("seed/conventions.yaml: campo «voce 1 › title»: è obbligatorio");
+    });
     await withFile("conventions-esempi.yaml", (t) => t.replace("region: Puglia", "region: Narnia"), (error) => {
       expect((error as Error).message).toMatch(/^seed\/conventions-esempi\.yaml: campo «voce \d+ › lots › voce 1 › region»/);
     });
