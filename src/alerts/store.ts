@@ -7,8 +7,8 @@
  * transactionsSettled). Leases use the writer's clock: processes on
  * several machines need synchronised clocks (NTP), as any lease does.
  */
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import { announcements, conventions, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { announcements, conventions, deliveries, savedSearches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import type { Interests } from "./matching";
 
@@ -35,6 +35,12 @@ export interface Recipient {
   id: number;
   email: string;
   failureCount: number;
+}
+
+export interface SentRecord {
+  /** One message: a single alert, or every item of a digest. */
+  deliveryIds: number[];
+  messageId: string;
 }
 
 export interface FailureOutcome {
@@ -72,8 +78,11 @@ export interface OutboxStore {
   claimDigests(owner: string, subscriberLimit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
   recipients(ids: number[]): Promise<Map<number, Recipient>>;
   announcements(ids: number[]): Promise<Map<number, AnnouncementRow>>;
-  /** Records success; only the lease holder can. Returns false if the lease was lost. */
-  markSent(deliveryIds: number[], owner: string, messageId: string, now: number, resetFailuresOf: number | null): Promise<boolean>;
+  /**
+   * Records successes, many messages in one statement (one commit, not one per
+   * message); only the lease holder can. Returns how many deliveries were marked.
+   */
+  markSent(sent: SentRecord[], owner: string, now: number, resetFailuresOf: number[]): Promise<number>;
   /** Records a failure: schedules a retry, or gives up and maybe suppresses the address. */
   markFailed(deliveryIds: number[], owner: string, subscriberId: number, outcome: FailureOutcome, suppressAfter: number): Promise<void>;
   /** Gives back claimed deliveries that were not attempted (the lease was running out). */
@@ -99,21 +108,18 @@ export function createOutboxStore(db: Database): OutboxStore {
     },
 
     async fanoutCandidates(announcement, after, limit) {
-      const joined = and(eq(subscribers.status, "confirmed"), lte(subscribers.confirmedAt, announcement.createdAt));
-      const base = announcement.kind === "expiry"
-        ? await db
-            .select({ id: subscribers.id, frequency: subscribers.frequency, interests: subscribers.interests })
-            .from(conventionWatches)
-            .innerJoin(subscribers, eq(subscribers.id, conventionWatches.subscriberId))
-            .where(and(eq(conventionWatches.conventionId, Number(announcement.entityId)), joined, gt(subscribers.id, after)))
-            .orderBy(asc(subscribers.id))
-            .limit(limit)
-        : await db
-            .select({ id: subscribers.id, frequency: subscribers.frequency, interests: subscribers.interests })
-            .from(subscribers)
-            .where(and(joined, gt(subscribers.id, after)))
-            .orderBy(asc(subscribers.id))
-            .limit(limit);
+      const createdAt = announcement.createdAt.getTime();
+      // "+s.status" keeps SQLite on the primary key (id order, resumes at the cursor) instead of
+      // the status index, which would read and sort every confirmed subscriber on each batch.
+      const base = await db.all<{ id: number; frequency: "immediate" | "weekly"; interests: string }>(
+        announcement.kind === "expiry"
+          ? sql`SELECT s.id, s.frequency, s.interests FROM convention_watches w JOIN subscribers s ON s.id = w.subscriber_id
+              WHERE w.convention_id = ${Number(announcement.entityId)} AND s.status = 'confirmed' AND s.confirmed_at <= ${createdAt} AND s.id > ${after}
+              ORDER BY s.id LIMIT ${limit}`
+          : sql`SELECT s.id, s.frequency, s.interests FROM subscribers s
+              WHERE +s.status = 'confirmed' AND s.confirmed_at <= ${createdAt} AND s.id > ${after}
+              ORDER BY s.id LIMIT ${limit}`,
+      );
       const queries = new Map<number, Record<string, string>[]>();
       if (announcement.entityType === "convention" && announcement.kind !== "expiry" && base.length > 0) {
         // A range on the indexed column, not an IN list: one cheap scan per batch.
@@ -123,7 +129,7 @@ export function createOutboxStore(db: Database): OutboxStore {
           .where(sql`${savedSearches.subscriberId} BETWEEN ${base[0]!.id} AND ${base[base.length - 1]!.id}`);
         for (const row of rows) queries.set(row.subscriberId, [...(queries.get(row.subscriberId) ?? []), row.query]);
       }
-      return base.map((s) => ({ ...s, savedQueries: queries.get(s.id) ?? [] }));
+      return base.map((s) => ({ id: s.id, frequency: s.frequency, interests: JSON.parse(s.interests) as Interests, savedQueries: queries.get(s.id) ?? [] }));
     },
 
     async writeFanoutBatch(announcementId, owner, rows, cursor, finished, times) {
@@ -141,17 +147,14 @@ export function createOutboxStore(db: Database): OutboxStore {
         const [moved] = await db.batch([moveCursor]);
         return moved.length > 0;
       }
-      const insert = db
-        .insert(deliveries)
-        .values(
-          rows.map((r) => ({
-            announcementId,
-            subscriberId: r.subscriberId,
-            status: r.digest ? ("digest" as const) : ("queued" as const),
-            nextAttemptAt: new Date(r.digest ? times.digestAt : times.now),
-          })),
-        )
-        .onConflictDoNothing();
+      // The batch travels as one JSON parameter ([[subscriberId, digest], …]): building a
+      // thousand-row VALUES list costs more than writing it. "WHERE true" lets SQLite parse the upsert.
+      const batch = JSON.stringify(rows.map((r) => [r.subscriberId, r.digest ? 1 : 0]));
+      const insert = db.run(sql`INSERT INTO deliveries (announcement_id, subscriber_id, status, next_attempt_at)
+        SELECT ${announcementId}, value ->> 0, CASE value ->> 1 WHEN 1 THEN 'digest' ELSE 'queued' END,
+               CASE value ->> 1 WHEN 1 THEN ${times.digestAt} ELSE ${times.now} END
+        FROM json_each(${batch}) WHERE true
+        ON CONFLICT DO NOTHING`);
       const [, moved] = await db.batch([insert, moveCursor]);
       return moved.length > 0;
     },
@@ -201,21 +204,24 @@ export function createOutboxStore(db: Database): OutboxStore {
       return new Map(rows.map((r) => [r.id, r]));
     },
 
-    async markSent(deliveryIds, owner, messageId, now, resetFailuresOf) {
+    async markSent(sent, owner, now, resetFailuresOf) {
+      if (sent.length === 0) return 0;
       await transactionsSettled();
-      const mark = db
-        .update(deliveries)
-        .set({ status: "sent", messageId, sentAt: new Date(now), lastError: null, leaseOwner: null, leaseUntil: null })
-        .where(and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner)))
-        .returning({ id: deliveries.id });
-      if (resetFailuresOf === null) {
+      const pairs = sent.flatMap((r) => r.deliveryIds.map((id) => sql`WHEN ${id} THEN ${r.messageId}`));
+      const ids = sent.flatMap((r) => r.deliveryIds);
+      const mark = db.all<{ id: number }>(sql`UPDATE deliveries
+        SET status = 'sent', sent_at = ${now}, last_error = NULL, lease_owner = NULL, lease_until = NULL,
+            message_id = CASE id ${sql.join(pairs, sql` `)} END
+        WHERE id IN ${ids} AND lease_owner = ${owner}
+        RETURNING id`);
+      if (resetFailuresOf.length === 0) {
         const [marked] = await db.batch([mark]);
-        return marked.length === deliveryIds.length;
+        return marked.length;
       }
       // Suppression counts consecutive permanent failures: a success starts the count again.
-      const reset = db.update(subscribers).set({ failureCount: 0 }).where(eq(subscribers.id, resetFailuresOf));
+      const reset = db.update(subscribers).set({ failureCount: 0 }).where(inArray(subscribers.id, resetFailuresOf));
       const [marked] = await db.batch([mark, reset]);
-      return marked.length === deliveryIds.length;
+      return marked.length;
     },
 
     async markFailed(deliveryIds, owner, subscriberId, outcome, suppressAfter) {

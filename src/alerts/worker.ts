@@ -6,8 +6,9 @@
  * Delivery guarantee, honestly: a delivery is recorded as sent only after the
  * SMTP peer accepted it, and only by the worker holding its lease. If a worker
  * dies between the peer's "250 OK" and that record, the lease lapses and the
- * delivery is sent again: that window (milliseconds per message) is
- * at-least-once, as with any SMTP sender. The resend carries the same
+ * delivery is sent again: that window is at-least-once, as with any SMTP
+ * sender. It is short: successes are recorded in groups every 25 ms, so it
+ * holds the messages accepted in the last few milliseconds. The resend carries the same
  * deterministic Message-ID so receiving systems can recognise it. Everywhere
  * else it is exactly once: the unique (announcement, subscriber) key stops
  * duplicate deliveries, the atomic claim stops two workers taking the same
@@ -21,10 +22,14 @@ import { classify, type Mailer } from "@/mail";
 import { subscriberLinks, deliveryMessageId, digestMessageId } from "./links";
 import { matchesInterests } from "./matching";
 import { buildAlertMessage, buildDigestMessage, type MessageContext } from "./messages";
-import type { AnnouncementRow, ClaimedDelivery, FanoutCandidate, OutboxStore } from "./store";
+import type { AnnouncementRow, ClaimedDelivery, FanoutCandidate, OutboxStore, SentRecord } from "./store";
 
-/** Tries to record one send's outcome before giving up (about 6 s in all). */
+/** Tries to record a send's outcome before giving up (about 6 s in all). */
 const RECORD_ATTEMPTS = 6;
+/** Successful sends are recorded together at most this long after the SMTP peer accepted them… */
+const RECORD_FLUSH_MS = 25;
+/** …or as soon as this many are waiting. */
+const RECORD_FLUSH_SIZE = 100;
 
 export interface WorkerConfig {
   /** Deliveries claimed per sending batch. */
@@ -252,6 +257,8 @@ export class AlertWorker {
     const unattempted: number[] = [];
     let sent = 0;
     let failed = 0;
+    // Successes are recorded together every few milliseconds: one commit per flush rather than one per message.
+    const recorder = this.sentRecorder();
     await forEachLimit(groups, cfg.concurrency, async (group) => {
       const ids = group.map((d) => d.id);
       const first = group[0]!;
@@ -282,12 +289,50 @@ export class AlertWorker {
         log(giveUp ? "warn" : "info", giveUp ? "alerts.send.failed" : "alerts.send.retry", { deliveries: ids.length, subscriber: recipient.id, permanent: failure.permanent, attempts, error: failure.message });
         return;
       }
-      const recorded = await this.record("sent", () => store.markSent(ids, cfg.owner, mail.messageId!, cfg.now(), recipient.failureCount > 0 ? recipient.id : null));
-      if (!recorded) log("error", "alerts.send.lease_lost", { deliveries: ids.length, subscriber: recipient.id });
+      recorder.add({ deliveryIds: ids, messageId: mail.messageId! }, recipient.failureCount > 0 ? recipient.id : null);
       sent += group.length;
     });
+    await recorder.close();
     await store.release(unattempted, cfg.owner);
     return { sent, failed };
+  }
+
+  /**
+   * Buffers successful sends and records them every RECORD_FLUSH_MS (or
+   * RECORD_FLUSH_SIZE messages), one flush at a time. The buffer is the
+   * at-least-once window: a worker killed with messages in it sends those again.
+   */
+  private sentRecorder() {
+    const { store } = this.deps;
+    const cfg = this.config;
+    let buffer: SentRecord[] = [];
+    let resets: number[] = [];
+    let chain: Promise<void> = Promise.resolve();
+    const flush = () => {
+      chain = chain.then(async () => {
+        if (buffer.length === 0) return;
+        const batch = buffer;
+        const reset = resets;
+        buffer = [];
+        resets = [];
+        const expected = batch.reduce((n, r) => n + r.deliveryIds.length, 0);
+        const marked = await this.record("sent", () => store.markSent(batch, cfg.owner, cfg.now(), reset));
+        if (marked < expected) log("error", "alerts.send.lease_lost", { deliveries: expected - marked });
+      });
+      return chain;
+    };
+    const timer = setInterval(() => void flush(), RECORD_FLUSH_MS);
+    return {
+      add(record: SentRecord, resetFailuresOf: number | null) {
+        buffer.push(record);
+        if (resetFailuresOf !== null) resets.push(resetFailuresOf);
+        if (buffer.length >= RECORD_FLUSH_SIZE) void flush();
+      },
+      async close() {
+        clearInterval(timer);
+        await flush();
+      },
+    };
   }
 }
 
