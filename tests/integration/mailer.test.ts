@@ -32,7 +32,7 @@ describe("mailer over SMTP", () => {
     expect(received!.text?.trim()).toBe(message.text);
     expect(received!.html).toContain("<strong>HTML</strong>");
     expect(received!.messageId).toBe(sent.messageId);
-    expect(JSON.stringify(received!.headers.get("list-unsubscribe"))).toContain("https://aggrega.example/avvisi/disiscrizione");
+    expect(received!.headerLines.find((h) => h.key === "list-unsubscribe")?.line).toContain("https://aggrega.example/avvisi/disiscrizione");
     expect(received!.from?.text).toContain("noreply@aggrega.test");
   });
 
