@@ -54,23 +54,35 @@ export function withMicroCache(handler: Handler, options: MicroCacheOptions): Ha
   const maxEntries = options.maxEntries ?? 200;
   const maxBodyBytes = options.maxBodyBytes ?? 512 * 1024;
   const entries = new Map<string, Entry>();
+  // One render per page at a time: the others wait for it (or get the expired copy meanwhile)
+  // instead of all rendering at once the moment an entry expires.
+  const rendering = new Map<string, ((entry: Entry | undefined) => void)[]>();
+
+  const serve = (res: http.ServerResponse, key: string, entry: Entry) => {
+    const requestId = randomUUID();
+    res.writeHead(entry.status, { ...entry.headers, "x-request-id": requestId });
+    res.end(entry.body);
+    log("info", "request", { requestId, method: "GET", path: key.split("?")[0], status: entry.status, ms: 0, cached: true });
+  };
 
   return (req, res) => {
     // A form post may change what pages show: this process forgets everything, so its own writes show at once.
     if (req.method !== "GET" && req.method !== "HEAD") entries.clear();
     if (!cacheable(req)) return handler(req, res);
     const key = req.url ?? "/";
-    const now = Date.now();
     const hit = entries.get(key);
-    if (hit && hit.expires > now) {
-      const requestId = randomUUID();
-      res.writeHead(hit.status, { ...hit.headers, "x-request-id": requestId });
-      res.end(hit.body);
-      log("info", "request", { requestId, method: "GET", path: key.split("?")[0], status: hit.status, ms: 0, cached: true });
+    if (hit && hit.expires > Date.now()) return serve(res, key, hit);
+    const waiters = rendering.get(key);
+    if (waiters) {
+      if (hit) return serve(res, key, hit);
+      waiters.push((entry) => (entry ? serve(res, key, entry) : handler(req, res)));
       return;
     }
-    if (hit) entries.delete(key);
+    rendering.set(key, []);
+    render(req, res, key);
+  };
 
+  function render(req: http.IncomingMessage, res: http.ServerResponse, key: string) {
     // Record what the handler sends while it sends it.
     let status = 200;
     let headers: http.OutgoingHttpHeaders = {};
@@ -98,20 +110,34 @@ export function withMicroCache(handler: Handler, options: MicroCacheOptions): Ha
       keep(chunk);
       return (end as (...args: unknown[]) => http.ServerResponse)(chunk, ...rest);
     }) as typeof res.end;
+
+    let settled = false;
+    const settle = (entry: Entry | undefined) => {
+      if (settled) return;
+      settled = true;
+      const waiting = rendering.get(key) ?? [];
+      rendering.delete(key);
+      if (entry) {
+        if (!entries.has(key) && entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+        entries.set(key, entry);
+      }
+      for (const wake of waiting) wake(entry);
+    };
     res.once("finish", () => {
-      if (!res.headersSent || size > maxBodyBytes) return;
+      if (size > maxBodyBytes) return settle(undefined);
       if (Object.keys(headers).length === 0) headers = headerRecord(res, undefined);
       status = res.statusCode || status;
-      if (!storable(status, headers)) return;
-      delete headers["x-request-id"];
-      delete headers["date"];
-      delete headers["content-length"];
-      delete headers["transfer-encoding"];
+      if (!storable(status, headers)) return settle(undefined);
+      const kept = { ...headers };
+      delete kept["x-request-id"];
+      delete kept["date"];
+      delete kept["transfer-encoding"];
       const body = Buffer.concat(chunks);
-      headers["content-length"] = String(body.length);
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(key, { status, headers, body, expires: Date.now() + ttlMs });
+      kept["content-length"] = String(body.length);
+      settle({ status, headers: kept, body, expires: Date.now() + ttlMs });
     });
+    // An aborted answer stores nothing; whoever waited renders for themselves.
+    res.once("close", () => settle(undefined));
     handler(req, res);
-  };
+  }
 }

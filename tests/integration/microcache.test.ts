@@ -8,15 +8,25 @@ let server: http.Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A handler that answers like Astro's adapter (writeHead with headers, then streamed chunks) and counts its calls. */
-async function serve(ttlMs: number, answer: (req: http.IncomingMessage) => { status?: number; headers?: Record<string, string> } = () => ({})) {
+interface Answer {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Milliseconds before the answer starts. */
+  delayMs?: number;
+}
+
+async function serve(ttlMs: number, answer: (req: http.IncomingMessage) => Answer = () => ({})) {
   const calls: string[] = [];
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     calls.push(`${req.method} ${req.url}`);
-    const { status = 200, headers = {} } = answer(req);
-    res.setHeader("x-content-type-options", "nosniff");
-    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-request-id": `id-${calls.length}`, ...headers });
-    res.write(`<p>risposta ${calls.length}`);
-    res.end(` per ${req.url}</p>`);
+    const { status = 200, headers = {}, delayMs = 0 } = answer(req);
+    const n = calls.length;
+    setTimeout(() => {
+      res.setHeader("x-content-type-options", "nosniff");
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8", "x-request-id": `id-${n}`, ...headers });
+      res.write(`<p>risposta ${n}`);
+      res.end(` per ${req.url}</p>`);
+    }, delayMs);
   };
   server = http.createServer(withMicroCache(handler, { ttlMs }));
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
@@ -52,7 +62,7 @@ describe("micro-cache", () => {
   });
 
   it("never serves or keeps anything personal: cookies, authorization, Set-Cookie, private answers, other methods", async () => {
-    const { calls, get } = await serve(5_000, (req) =>
+    const { calls, get } = await serve(5_000, (req): Answer =>
       req.url === "/imposta" ? { headers: { "set-cookie": "a=b" } } : req.url === "/privata" ? { headers: { "cache-control": "private" } } : {},
     );
     await get("/");
@@ -64,11 +74,30 @@ describe("micro-cache", () => {
   });
 
   it("keeps only successful HTML: errors and other content types are rendered every time", async () => {
-    const { calls, get } = await serve(5_000, (req) =>
+    const { calls, get } = await serve(5_000, (req): Answer =>
       req.url === "/manca" ? { status: 404 } : req.url === "/feed.xml" ? { headers: { "content-type": "application/rss+xml" } } : {},
     );
     for (const path of ["/manca", "/manca", "/feed.xml", "/feed.xml"]) await get(path);
     expect(calls).toHaveLength(4);
+  });
+
+  it("renders a page once for a burst of identical requests, and serves the expired copy while it renders again", async () => {
+    const { calls, get } = await serve(100, () => ({ delayMs: 150 }));
+    const burst = await Promise.all(Array.from({ length: 20 }, () => get("/convenzioni")));
+    expect(calls).toHaveLength(1);
+    expect(new Set(burst.map((r) => r.body))).toEqual(new Set(["<p>risposta 1 per /convenzioni</p>"]));
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await Promise.all(Array.from({ length: 10 }, () => get("/convenzioni")));
+    expect(calls).toHaveLength(2);
+    // The request that renders gets the new page; the others, meanwhile, the expired one.
+    expect(second.filter((r) => r.body.includes("risposta 2"))).toHaveLength(1);
+    expect(second.filter((r) => r.body.includes("risposta 1"))).toHaveLength(9);
+  });
+
+  it("lets waiting requests render for themselves when the first answer cannot be kept", async () => {
+    const { calls, get } = await serve(5_000, (): Answer => ({ delayMs: 100, headers: { "set-cookie": "a=b" } }));
+    await Promise.all(Array.from({ length: 5 }, () => get("/personale")));
+    expect(calls).toHaveLength(5);
   });
 
   it("forgets everything after a request that may write", async () => {
