@@ -41,6 +41,13 @@ function seed(root: string) {
 const STACK = /\n\s+at \S+/;
 let cases = 0;
 
+/** db:seed stopped with exit code 1, one message naming every needle, and no stack trace. */
+function expectRefused(result: ReturnType<typeof seed>, ...needles: string[]): void {
+  expect(result.status).toBe(1);
+  for (const needle of needles) expect(result.stderr).toContain(needle);
+  expect(result.stderr).not.toMatch(STACK);
+}
+
 describe("malformed content files", () => {
   const roots: string[] = [];
   const fresh = async () => {
@@ -67,31 +74,20 @@ describe("malformed content files", () => {
   ])("a seed convention with %s stops db:seed naming the file and field", async (_label, value) => {
     const root = await fresh();
     await edit(root, "content/seed/conventions.yaml", 'publishedOn: "2017-03-20"', `publishedOn: ${value}`);
-    const result = seed(root);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("content/seed/conventions.yaml");
-    expect(result.stderr).toContain("publishedOn");
-    expect(result.stderr).not.toMatch(STACK);
+    expectRefused(seed(root), "content/seed/conventions.yaml", "publishedOn");
   });
 
   it("a seed file that is not YAML stops db:seed naming the file", async () => {
     const root = await fresh();
     await writeFile(path.join(root, "content/seed/aggregators.yaml"), "- id: consip\n  name: [non chiuso\n");
-    const result = seed(root);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("content/seed/aggregators.yaml");
-    expect(result.stderr).not.toMatch(STACK);
+    expectRefused(seed(root), "content/seed/aggregators.yaml");
   });
 
   it("a lesson whose frontmatter has a wrong type stops db:seed naming the lesson file and field", async () => {
     const root = await fresh();
     const lesson = "content/courses/aggregatori-e-convenzioni/lessons/aderire-a-una-convenzione.mdx";
     await edit(root, lesson, /^minutes: \d+$/m, "minutes: trenta");
-    const result = seed(root);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("aderire-a-una-convenzione.mdx");
-    expect(result.stderr).toContain("minutes");
-    expect(result.stderr).not.toMatch(STACK);
+    expectRefused(seed(root), "aderire-a-una-convenzione.mdx", "minutes");
   });
 
   it("a course whose quiz lacks a correct answer stops db:seed naming the quiz file", async () => {
@@ -99,10 +95,7 @@ describe("malformed content files", () => {
     const quiz = "content/courses/aggregatori-e-convenzioni/quiz.yaml";
     const text = await readFile(path.join(root, quiz), "utf8");
     await writeFile(path.join(root, quiz), text.replace(/correct: .*/g, "correct: 99"));
-    const result = seed(root);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("quiz.yaml");
-    expect(result.stderr).not.toMatch(STACK);
+    expectRefused(seed(root), "quiz.yaml");
   });
 
   it("a lesson with broken MDX fails the build naming the file", async () => {

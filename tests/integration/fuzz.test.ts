@@ -291,35 +291,21 @@ describe("hostile input to every form and query parameter", () => {
       return fc.record({ form: fc.constant(form), fates: fc.array(fc.option(fieldFate, { nil: undefined, freq: 3 }), { minLength: form.fields.length, maxLength: form.fields.length }) });
     });
 
-  it("answers hostile posts to public forms without a 5xx", async () => {
-    await fc.assert(
-      fc.asyncProperty(formArbitrary(() => anonymousForms), async ({ form, fates }) => {
-        const outcome = await fuzzForm(form, fates as Sent[][], () => true);
+  /** One property: a random form of `forms()`, some of its `fuzzable` fields hostile, posted with `cookie`. */
+  const formsHold = (forms: () => FoundForm[], fuzzable: (type: string) => boolean, cookie?: () => string) =>
+    fc.assert(
+      fc.asyncProperty(formArbitrary(forms), async ({ form, fates }) => {
+        const outcome = await fuzzForm(form, fates as Sent[][], fuzzable, cookie?.());
         expect(outcome?.problem, `${form.action} ${JSON.stringify(fates).slice(0, 300)}`).toBeUndefined();
       }),
       { numRuns: RUNS },
     );
-  });
 
-  it("answers hostile posts to a learner's forms (lessons, quizzes, account) without a 5xx", async () => {
-    await fc.assert(
-      fc.asyncProperty(formArbitrary(() => learnerForms), async ({ form, fates }) => {
-        const outcome = await fuzzForm(form, fates as Sent[][], constrained, learnerCookie);
-        expect(outcome?.problem, `${form.action} ${JSON.stringify(fates).slice(0, 300)}`).toBeUndefined();
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("answers hostile posts to public forms without a 5xx", () => formsHold(() => anonymousForms, () => true));
 
-  it("answers hostile posts to back-office forms without a 5xx", async () => {
-    await fc.assert(
-      fc.asyncProperty(formArbitrary(() => adminForms), async ({ form, fates }) => {
-        const outcome = await fuzzForm(form, fates as Sent[][], constrained, adminCookie);
-        expect(outcome?.problem, `${form.action} ${JSON.stringify(fates).slice(0, 300)}`).toBeUndefined();
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("answers hostile posts to a learner's forms (lessons, quizzes, account) without a 5xx", () => formsHold(() => learnerForms, constrained, () => learnerCookie));
+
+  it("answers hostile posts to back-office forms without a 5xx", () => formsHold(() => adminForms, constrained, () => adminCookie));
 
   it("changed no row that was stored before the burst", async () => {
     expect(await sameRowsAs(db, before)).toEqual(before);
