@@ -124,6 +124,13 @@ describe("email alerts in the browser", () => {
     await page.goto(preferencesUrl);
     expect(await page.getByLabel("Comunicati stampa").isChecked()).toBe(true);
     await expectAccessible(page, "/avvisi/preferenze");
+    await page.locator('label[for="frequency-weekly"]').click();
+    await page.getByRole("button", { name: "Salva le preferenze" }).click();
+    await expect(page.getByRole("status").first().textContent()).resolves.toContain("Preferenze salvate");
+    expect(await page.locator("#frequency-weekly").isChecked()).toBe(true);
+    await page.locator('label[for="frequency-immediate"]').click();
+    await page.getByRole("button", { name: "Salva le preferenze" }).click();
+    expect(await page.locator("#frequency-immediate").isChecked()).toBe(true);
     await page.goto(unsubscribeUrl);
     await expect(page.getByRole("button", { name: "Sì, annulla l'iscrizione" }).count()).resolves.toBe(1);
     await expectAccessible(page, "/avvisi/disiscrizione");

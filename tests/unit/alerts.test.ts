@@ -82,7 +82,7 @@ describe("alert messages", () => {
       "<d@x>",
     );
     expect(mail.subject).toContain("3 novità");
-    expect(mail.html.match(/<h2/g)).toHaveLength(2);
+    expect(mail.html?.match(/<h2/g)).toHaveLength(2);
     expect(mail.text.indexOf("Tre")).toBeLessThan(mail.text.indexOf("Due"));
   });
 
