@@ -205,8 +205,12 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
       await follow(db, existing.id, search, request.conventionId);
       return "confirmed";
     }
-    const links = subscriberLinks(cfg.siteUrl, secret, existing.id);
-    return (await sendSafely(buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, links.preferences))) ? "check-inbox" : "mail-failed";
+    // The link carries the search or convention asked for, so the preference centre offers to add it.
+    const offer = new URLSearchParams();
+    if (search) offer.set("ricerca", new URLSearchParams(search.query).toString());
+    if (request.conventionId !== undefined) offer.set("convenzione", String(request.conventionId));
+    const preferences = `${subscriberLinks(cfg.siteUrl, secret, existing.id).preferences}${offer.size ? `&${offer}` : ""}`;
+    return (await sendSafely(buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences))) ? "check-inbox" : "mail-failed";
   }
 
   const token = randomBytes(32).toString("base64url");

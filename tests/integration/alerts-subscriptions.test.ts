@@ -92,9 +92,11 @@ describe("subscription without an account", () => {
     await subscribe({ ...base, email: "doppio@example.it" }, client);
     await confirmSubscription(tokenIn((await sink.waitFor(1))[0]!.text, "/avvisi/conferma")!);
     await sink.waitFor(2);
-    expect(await subscribe({ ...base, kinds: ["convention"], email: "doppio@example.it" }, client)).toBe("check-inbox");
+    expect(await subscribe({ ...base, kinds: ["convention"], email: "doppio@example.it", ricerca: "categoria=vigilanza-armata" }, client)).toBe("check-inbox");
     const messages = await sink.waitFor(3);
     expect(messages[2]!.subject).toContain("già iscritto");
+    // Its preference link offers the search that was asked for; nothing changed until the owner saves.
+    expect(messages[2]!.text).toMatch(/\/avvisi\/preferenze\?t=[\w.-]+&ricerca=categoria%3Dvigilanza-armata/);
     const [row] = await tdb.db.select().from(subscribers).where(eq(subscribers.email, "doppio@example.it"));
     expect(row!.interests.kinds).toEqual(["press"]);
   });
