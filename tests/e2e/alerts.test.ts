@@ -165,6 +165,24 @@ describe("email alerts in the browser", () => {
     await page.close();
   });
 
+  it("shows editors the delivery status of each announcement, accessibly", async () => {
+    const { cookie } = await signedInAs(site, "editor");
+    const [name, value] = cookie.split("=") as [string, string];
+    const editor = await browser.newContext();
+    await editor.addCookies([{ name, value, url: site.baseUrl }]);
+    const page = await editor.newPage();
+    await page.goto(`${site.baseUrl}/gestione/avvisi`);
+    await expectAccessible(page, "/gestione/avvisi");
+    const row = page.getByRole("row", { name: /Protocollo d'intesa per gli acquisti in rete/ });
+    await expect(row.getByRole("cell").allTextContents()).resolves.toEqual(["Comunicati stampa", expect.any(String), "0", "1", "0", "0"]);
+    await row.getByRole("link").click();
+    await expect(page.locator("h1").textContent()).resolves.toBe("Protocollo d'intesa per gli acquisti in rete");
+    await expectAccessible(page, "/gestione/avvisi/[id]");
+    await page.goto(`${site.baseUrl}/account/avvisi`);
+    await expectAccessible(page, "/account/avvisi");
+    await editor.close();
+  });
+
   it("serves the feeds with caching headers and 304s", async () => {
     const response = await fetch(`${site.baseUrl}/feed/tipo/press.xml`);
     expect(response.status).toBe(200);

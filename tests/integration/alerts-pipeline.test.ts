@@ -4,6 +4,7 @@ import { announcements, conventionWatches, deliveries, savedSearches, subscriber
 import { announce } from "@/alerts/outbox";
 import { createExpiryWarnings } from "@/alerts/maintenance";
 import { nextDigestAt } from "@/alerts/worker";
+import { announcementDeliveries, deliveryOverview, retryFailedDeliveries } from "@/alerts/status";
 import { saveConvention } from "@/catalog/write";
 import { addDays, todayInItaly } from "@/catalog/query";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -117,6 +118,29 @@ describe("alert pipeline against a real SMTP peer", () => {
     const [subscriber] = await tdb.db.select().from(subscribers).where(eq(subscribers.id, bad!));
     expect(subscriber!.status).toBe("suppressed");
     expect(sink.messages).toHaveLength(0);
+  });
+
+  it("shows queued, sent and failed counts with reasons, and retries failures from the back office", async () => {
+    await addSubscribers(tdb.db, [{ email: "ok@example.it", kinds: ["press"] }, { email: "pieno@example.it", kinds: ["press"] }]);
+    sink.rejectRecipients.add("pieno@example.it");
+    const id = await publishPress();
+    const { worker, mailer } = testWorker(tdb.db, sink.url);
+    await worker.runPass();
+    const [row] = await tdb.db.select().from(announcements).where(eq(announcements.eventKey, `press:test-${id}:published`));
+    const overview = await deliveryOverview(1);
+    expect(overview.items.find((a) => a.id === row!.id)!.counts).toEqual({ queued: 0, sent: 1, failed: 1, cancelled: 0 });
+    const detail = await announcementDeliveries(row!.id);
+    expect(detail!.failures).toHaveLength(1);
+    expect(detail!.failures[0]).toMatchObject({ email: "pieno@example.it", attempts: 1 });
+    expect(detail!.failures[0]!.reason).toMatch(/550/);
+
+    sink.rejectRecipients.clear();
+    expect(await retryFailedDeliveries(row!.id, { id: null, label: "test" })).toBe(1);
+    expect((await announcementDeliveries(row!.id))!.announcement.counts.queued).toBe(1);
+    await worker.runPass();
+    await mailer.close();
+    expect((await announcementDeliveries(row!.id))!.announcement.counts).toEqual({ queued: 0, sent: 2, failed: 0, cancelled: 0 });
+    expect(recipients(sink)).toEqual(["ok@example.it", "pieno@example.it"]);
   });
 
   it("announces a new convention to a matching saved search and stays silent for one that does not match", async () => {
