@@ -80,6 +80,8 @@ const session = defineMiddleware(async (context, next) => {
   const role = backOfficeRole(context.url.pathname);
   if (role) {
     const denied = guard(context, role);
+    // People signed in without the role get a real page (status 403) rather than a line of text.
+    if (denied?.status === 403) return context.rewrite("/accesso-negato");
     if (denied) return denied;
   }
   return next();
