@@ -119,7 +119,8 @@ await runCli("bench", USAGE, { full: { type: "boolean" }, duration: { type: "str
     );
 
     const maxConnections = 5;
-    const workerEnv = { ...appEnv, ALERTS_POLL_MS: "100" };
+    // Retries come back within the run, so a temporary failure under load shows as a delay, not a stall.
+    const workerEnv = { ...appEnv, ALERTS_POLL_MS: "100", ALERTS_RETRY_BASE_MS: "1000" };
     const fanout = [];
     const fanoutAt = async (subscribers: number) => {
       let eventKey = "";

@@ -64,7 +64,11 @@ export async function fanoutScenario(options: FanoutOptions): Promise<FanoutResu
     const started = performance.now();
     const cpuBefore = cpuTimeMs(worker.pid);
     await options.announce();
-    await sink.waitFor(subscribers, options.timeoutMs, { alive: () => worker.process.exitCode === null });
+    try {
+      await sink.waitFor(subscribers, options.timeoutMs, { stallMs: 90_000, alive: () => worker.process.exitCode === null });
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; worker: ${worker.output().slice(-1500).replace(/\s+/g, " ")}`);
+    }
     const ms = sink.lastAt() - started;
     // Anything sent twice would arrive shortly after the last first copy.
     await new Promise((r) => setTimeout(r, 1000));
