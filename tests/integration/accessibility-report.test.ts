@@ -22,7 +22,7 @@ describe("accessibility feedback form", () => {
   beforeAll(async () => {
     site = await startSite({ OFFICE_EMAIL: "accessibilita@ente.example.it" });
     conn = await openDatabase(site.databaseUrl);
-  });
+  }, 240_000);
   afterAll(async () => {
     conn?.client.close();
     await site?.stop();
@@ -87,7 +87,7 @@ describe("accessibility feedback when the outbox cannot be written", () => {
     // A file where the outbox folder should be: every write fails, as on a full or read-only disk.
     await writeFile(site.outboxDir, "non una cartella");
     conn = await openDatabase(site.databaseUrl);
-  });
+  }, 240_000);
   afterAll(async () => {
     conn?.client.close();
     await site?.stop();

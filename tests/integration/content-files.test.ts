@@ -34,7 +34,7 @@ function seed(root: string) {
     cwd: root,
     env: { ...process.env, DATABASE_URL: `file:${path.join(root, "data/seed.db")}` },
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 240_000,
   });
 }
 
@@ -65,7 +65,7 @@ describe("malformed content files", () => {
     const result = seed(await fresh());
     expect(result.stderr).not.toMatch(STACK);
     expect(result.status).toBe(0);
-  });
+  }, 300_000);
 
   it.each([
     ["an impossible date", '"2017-02-30"'],
@@ -75,20 +75,20 @@ describe("malformed content files", () => {
     const root = await fresh();
     await edit(root, "content/seed/conventions.yaml", 'publishedOn: "2017-03-20"', `publishedOn: ${value}`);
     expectRefused(seed(root), "content/seed/conventions.yaml", "publishedOn");
-  });
+  }, 300_000);
 
   it("a seed file that is not YAML stops db:seed naming the file", async () => {
     const root = await fresh();
     await writeFile(path.join(root, "content/seed/aggregators.yaml"), "- id: consip\n  name: [non chiuso\n");
     expectRefused(seed(root), "content/seed/aggregators.yaml");
-  });
+  }, 300_000);
 
   it("a lesson whose frontmatter has a wrong type stops db:seed naming the lesson file and field", async () => {
     const root = await fresh();
     const lesson = "content/courses/aggregatori-e-convenzioni/lessons/aderire-a-una-convenzione.mdx";
     await edit(root, lesson, /^minutes: \d+$/m, "minutes: trenta");
     expectRefused(seed(root), "aderire-a-una-convenzione.mdx", "minutes");
-  });
+  }, 300_000);
 
   it("a course whose quiz lacks a correct answer stops db:seed naming the quiz file", async () => {
     const root = await fresh();
@@ -96,7 +96,7 @@ describe("malformed content files", () => {
     const text = await readFile(path.join(root, quiz), "utf8");
     await writeFile(path.join(root, quiz), text.replace(/correct: .*/g, "correct: 99"));
     expectRefused(seed(root), "quiz.yaml");
-  });
+  }, 300_000);
 
   it("a lesson with broken MDX fails the build naming the file", async () => {
     const root = await fresh();
@@ -106,9 +106,9 @@ describe("malformed content files", () => {
       cwd: root,
       env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" },
       encoding: "utf8",
-      timeout: 180_000,
+      timeout: 540_000,
     });
     expect(result.status).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).toContain("aderire-a-una-convenzione.mdx");
-  }, 200_000);
+  }, 600_000);
 });

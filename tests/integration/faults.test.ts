@@ -31,7 +31,7 @@ describe("the database's write lock held by another process", () => {
   beforeAll(async () => {
     site = await startSite();
     other = await openDatabase(site.databaseUrl);
-  });
+  }, 240_000);
   afterAll(async () => {
     other?.client.close();
     await site?.stop();
@@ -94,7 +94,7 @@ describe("a libSQL server that goes away", () => {
     } finally {
       await site.stop();
     }
-  });
+  }, 300_000);
 });
 
 describe("an SMTP server that accepts and never answers", () => {
@@ -142,5 +142,5 @@ describe("an SMTP server that accepts and never answers", () => {
       conn.client.close();
       await site.stop();
     }
-  });
+  }, 300_000);
 });
