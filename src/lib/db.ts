@@ -12,6 +12,9 @@ import { config } from "@/config";
 /** How long a writer waits for another process's lock before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/** Connections per client (libSQL's default, stated because each one needs its PRAGMAs). */
+const POOL_SIZE = 20;
+
 export type Database = ReturnType<typeof wrap>;
 
 function wrap(client: Client) {
@@ -85,10 +88,13 @@ export async function openDatabase(url: string, authToken?: string): Promise<Con
     mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
   }
   // The busy timeout goes through the client options: a PRAGMA would reach only one pooled connection.
-  const client = trackTransactions(createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS }));
+  const client = trackTransactions(createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: POOL_SIZE }));
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
-    await client.execute("PRAGMA synchronous = NORMAL");
+    // `synchronous` is per connection; left at FULL, every commit on the other pooled connections
+    // would fsync while blocking the event loop. Issued all at once, the statements borrow, and so
+    // open, every connection of the pool.
+    await Promise.all(Array.from({ length: POOL_SIZE }, () => client.execute("PRAGMA synchronous = NORMAL")));
   }
   return { client, db: wrap(client), url };
 }

@@ -25,6 +25,12 @@ describe("file database", () => {
     expect(Number(fk.rows[0]![0])).toBe(1);
   });
 
+  it("sets synchronous = NORMAL on every pooled connection, not only the first", async () => {
+    // Issued together, the reads borrow every connection of the pool; at FULL each commit would fsync.
+    const modes = await Promise.all(Array.from({ length: 25 }, () => db.client.execute("PRAGMA synchronous")));
+    expect(modes.map((m) => Number(m.rows[0]![0]))).toEqual(Array(25).fill(1));
+  });
+
   it("applies migrations idempotently", async () => {
     await applyMigrations(db, ROOT);
     await applyMigrations(db, ROOT);
