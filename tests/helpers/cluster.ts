@@ -4,7 +4,6 @@
  * tests (and, at full size, the benchmark's).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { and, count, eq } from "drizzle-orm";
 import { announcements, deliveries, lessonCompletions } from "@db/schema";
 import type { Database } from "@/lib/db";
@@ -36,7 +35,7 @@ export async function startCluster(options: { databaseUrl: string; smtpUrl: stri
     for (let i = 0; i < options.apps; i++) apps.push(await startSite(env));
     for (let i = 0; i < options.workers; i++) {
       let output = "";
-      const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/cli/worker.ts"], {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/worker.ts"], {
         cwd: ROOT,
         env: { ...process.env, ...env, SITE_URL: apps[0]!.baseUrl, LOG_LEVEL: "warn" },
         stdio: ["ignore", "pipe", "pipe"],

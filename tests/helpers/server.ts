@@ -28,7 +28,8 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   const databaseUrl = `file:${path.join(dir, "site.db")}`;
   const outboxDir = path.join(dir, "outbox");
   let output = "";
-  const child: ChildProcess = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/cli/start.ts"], {
+  // One process (node with tsx's loader), not the tsx CLI, which runs node as a second process that a SIGKILL would orphan.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/start.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,

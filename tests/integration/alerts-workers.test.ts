@@ -3,7 +3,6 @@
  * killed mid fan-out and restarted, and two at once on one database.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { announcements, deliveries } from "@db/schema";
@@ -28,7 +27,7 @@ afterEach(async () => {
 
 function startWorker(env: Record<string, string> = {}): ChildProcess & { output: () => string } {
   let output = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/cli/worker.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/worker.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -15,7 +15,7 @@ const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** Starts tests/fixtures/keep-writing.ts against `url`; resolves once it has committed its first write. */
 async function startWriter(url: string) {
-  const child = spawn(TSX, ["tests/fixtures/keep-writing.ts", url], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/fixtures/keep-writing.ts", url], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c) => (output += c));
   child.stderr.on("data", (c) => (output += c));

@@ -8,7 +8,6 @@
  * CRASH_KILLS sets the kills per scenario (default 3).
  */
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUserWithRole } from "../helpers/auth";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
@@ -18,7 +17,7 @@ const KILLS = Math.max(1, Number(process.env.CRASH_KILLS ?? 3) || 3);
 
 /** Runs the crash worker until it has committed at least `min` transactions plus a random extra delay, then SIGKILLs it. */
 async function runAndKill(url: string, args: string[], min: number): Promise<string[]> {
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["tests/fixtures/crash-worker.ts", url, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/fixtures/crash-worker.ts", url, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout.on("data", (c) => (out += c));
