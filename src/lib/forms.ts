@@ -22,7 +22,7 @@
 import { randomBytes } from "node:crypto";
 import type { AstroGlobal } from "astro";
 import { eq, lt } from "drizzle-orm";
-import type { z } from "zod";
+import { z } from "zod";
 import { formSubmissions } from "@db/schema";
 import { getDb } from "./db";
 import { cleanText } from "./field-rules";
@@ -37,6 +37,9 @@ export type FormResult<T> =
 
 /** Largest accepted value of one text field; longer input is refused, not truncated. */
 export const MAX_FIELD_LENGTH = 20_000;
+
+/** The schema of a form that is only a button (sign out, confirm, retry…). */
+export const NoFields = z.object({});
 
 /** Name of the hidden field carrying a create form's one-time token. */
 export const TOKEN_FIELD = "_modulo";
