@@ -54,3 +54,19 @@ export const accessibilityReports = sqliteTable("accessibility_reports", {
   /** Last delivery failure, without addresses. */
   mailError: text("mail_error"),
 }, (t) => [index("accessibility_reports_next_mail_idx").on(t.nextMailAt)]);
+
+/**
+ * One-time tokens of create forms (hidden field `_modulo`): the first post with
+ * a token claims it and records where its result is; a second post with the
+ * same token is sent there instead of creating again.
+ */
+export const formSubmissions = sqliteTable(
+  "form_submissions",
+  {
+    token: text("token").primaryKey(),
+    /** Result page of the first post; null while it is still being handled. */
+    location: text("location"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("form_submissions_created_idx").on(t.createdAt)],
+);

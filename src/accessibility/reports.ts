@@ -9,6 +9,7 @@ import { z } from "zod";
 import { accessibilityReports } from "@db/schema";
 import { config } from "@/config";
 import { getDb } from "@/lib/db";
+import { emailRule, isHttpUrlOrPath } from "@/lib/field-rules";
 import { errorMessage, log } from "@/lib/log";
 import { MailDeliveryError, mailer, type Mailer } from "@/mail";
 import { officeNotice, receipt, type ReportForMail } from "./messages";
@@ -24,14 +25,9 @@ const optionalText = (max: number, message: string) =>
 /** What the form accepts; messages are shown next to the fields. */
 export const ReportSchema = z.object({
   name: optionalText(200, "Il nome può contenere al massimo 200 caratteri."),
-  email: z
-    .string({ message: "Indica il tuo indirizzo email." })
-    .trim()
-    .min(1, "Indica il tuo indirizzo email.")
-    .max(254, "L'indirizzo email è troppo lungo.")
-    .pipe(z.email({ message: "Indica un indirizzo email valido, ad esempio nome@comune.it." })),
+  email: emailRule({ missing: "Indica il tuo indirizzo email.", invalid: "Indica un indirizzo email valido, ad esempio nome@comune.it." }),
   pageUrl: optionalText(2000, "L'indirizzo della pagina può contenere al massimo 2000 caratteri.").refine(
-    (v) => v === undefined || /^(https?:\/\/[^\s]+|\/[^\s]*)$/.test(v),
+    (v) => v === undefined || isHttpUrlOrPath(v),
     "Indica l'indirizzo della pagina, ad esempio https://aggrega.example/convenzioni oppure /convenzioni.",
   ),
   description: z

@@ -30,4 +30,4 @@ export { accountsCleanupJob } from "./cleanup";
 export { resumeSession, SESSION_COOKIE_NAME } from "./session";
 export * from "./schemas";
 export type { SessionInfo, SessionUser } from "./types";
-export { clientIp, handleFormPost, runFormAction, type FormPost } from "./page-action";
+export { clientIp } from "./page-action";

@@ -7,6 +7,7 @@
 import { lt, sql } from "drizzle-orm";
 import { rateLimits } from "@db/schema";
 import { getDb } from "@/lib/db";
+import { Refusal } from "@/lib/refusal";
 
 export interface RateRule {
   /** Short name, part of the bucket key (e.g. "login-ip"). */
@@ -27,9 +28,9 @@ export const RATE_RULES = {
 } satisfies Record<string, RateRule>;
 
 /** Thrown by domain functions when a limit is exceeded; pages answer 429. */
-export class RateLimitedError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Troppi tentativi in poco tempo. Riprova tra ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minuti.`);
+export class RateLimitedError extends Refusal {
+  constructor(override readonly retryAfterSeconds: number) {
+    super(`Troppi tentativi in poco tempo. Riprova tra ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minuti.`, "_form", { retryAfterSeconds });
     this.name = "RateLimitedError";
   }
 }

@@ -3,6 +3,7 @@
  * Italian messages people read. The same rules apply to the admin CLI.
  */
 import { z } from "zod";
+import { emailRule } from "@/lib/field-rules";
 import { ROLES } from "@db/schema";
 import { PASSWORD_MAX_LENGTH } from "./password";
 
@@ -13,13 +14,10 @@ const text = (label: string, max: number) =>
     .min(1, `Scrivi ${label.toLowerCase()}.`)
     .max(max, `${label}: massimo ${max} caratteri.`);
 
-export const emailField = z
-  .string({ message: "Scrivi il tuo indirizzo email." })
-  .trim()
-  .toLowerCase()
-  .min(1, "Scrivi il tuo indirizzo email.")
-  .max(254, "L'indirizzo email è troppo lungo.")
-  .pipe(z.email({ message: "Scrivi un indirizzo email valido, ad esempio nome.cognome@comune.it." }));
+export const emailField = emailRule(
+  { missing: "Scrivi il tuo indirizzo email.", invalid: "Scrivi un indirizzo email valido, ad esempio nome.cognome@comune.it." },
+  { lowerCase: true },
+);
 
 /** Length only: the strength rules need the name and email and run in the domain. */
 const passwordField = z

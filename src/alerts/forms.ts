@@ -1,7 +1,5 @@
-/** What the subscription pages share when handling a posted form. */
-import type { AstroGlobal } from "astro";
-import { runFormAction } from "@/accounts/page-action";
-import { validateForm, type FieldErrors } from "@/lib/forms";
+/** What the subscription pages add to the form idiom (handleForm in src/lib/forms.ts). */
+import type { FieldErrors, FormSpec, FormState } from "@/lib/forms";
 import { PREFERENCE_ARRAY_FIELDS, PreferencesSchema } from "./schemas";
 import { updatePreferences } from "./subscriptions";
 
@@ -25,20 +23,22 @@ export function selectedInterests(form: FormData): SelectedInterests {
   };
 }
 
-export interface PreferencesPost {
-  saved: boolean;
-  errors: FieldErrors;
-  /** Set when refused: the choices as posted. */
-  selected?: SelectedInterests;
+/**
+ * The preference centre form (signed link or account): saves interests,
+ * removals and the search or convention offered by the link (`ricerca`,
+ * `convenzione`), then goes to `done` (which shows «Preferenze salvate»).
+ */
+export function preferencesForm(subscriberId: number, done: string): FormSpec<typeof PreferencesSchema, void> {
+  return {
+    schema: PreferencesSchema,
+    arrayFields: PREFERENCE_ARRAY_FIELDS,
+    action: ({ convenzione, ...update }) => updatePreferences(subscriberId, { ...update, conventionId: convenzione }),
+    done: () => done,
+  };
 }
 
-/** Validates and saves the preference centre form (signed link or account), setting 422/429 on refusal. */
-export async function submitPreferences(astro: Pick<AstroGlobal, "response">, subscriberId: number, form: FormData): Promise<PreferencesPost> {
-  const result = validateForm(PreferencesSchema, form, PREFERENCE_ARRAY_FIELDS);
-  if (!result.ok) {
-    astro.response.status = 422;
-    return { saved: false, errors: result.errors, selected: selectedInterests(form) };
-  }
-  const refused = await runFormAction(astro, () => updatePreferences(subscriberId, result.data));
-  return refused ? { saved: false, errors: refused, selected: selectedInterests(form) } : { saved: true, errors: {} };
+/** What the preference form shows: the refused post again, or «saved» on the result page. */
+export function preferencesState(form: FormState | undefined, url: URL): { saved: boolean; errors: FieldErrors; selected?: SelectedInterests } {
+  if (form?.posted) return { saved: false, errors: form.errors, selected: selectedInterests(form.form) };
+  return { saved: url.searchParams.get("esito") === "salvate", errors: {} };
 }

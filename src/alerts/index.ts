@@ -23,4 +23,4 @@ export { KIND_LABELS } from "./messages";
 export { alertsJob } from "./job";
 export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";
 export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";
-export { selectedInterests, submitPreferences, type SelectedInterests } from "./forms";
+export { preferencesForm, preferencesState, selectedInterests, type SelectedInterests } from "./forms";

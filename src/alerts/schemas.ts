@@ -1,8 +1,9 @@
 /** Form schemas of the subscription pages; the domain checks the values against the catalog. */
 import { z } from "zod";
+import { emailRule, idRule } from "@/lib/field-rules";
 
 const choices = z.array(z.string().trim().max(120)).max(200);
-const ids = z.array(z.coerce.number().int().positive()).max(200);
+const ids = z.array(idRule()).max(200);
 
 const interests = {
   kinds: choices,
@@ -16,15 +17,15 @@ const interests = {
 export const INTEREST_FIELDS = ["kinds", "categories", "aggregators", "regions"];
 
 export const SubscribeSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254, "L'indirizzo è troppo lungo.")
-    .pipe(z.email({ message: "Inserisci un indirizzo email valido, ad esempio nome@comune.it." })),
+  email: emailRule({
+    missing: "Inserisci un indirizzo email valido, ad esempio nome@comune.it.",
+    invalid: "Inserisci un indirizzo email valido, ad esempio nome@comune.it.",
+    tooLong: "L'indirizzo è troppo lungo.",
+  }),
   ...interests,
   consent: z.literal("si", { message: "Per iscriverti devi dare il consenso a ricevere gli avvisi." }),
   ricerca: z.string().max(2000).optional(),
-  convenzione: z.coerce.number({ message: "La convenzione indicata non è valida." }).int().positive().optional(),
+  convenzione: idRule("La convenzione indicata non è valida.").optional(),
 });
 
 export const PreferencesSchema = z.object({
@@ -32,13 +33,13 @@ export const PreferencesSchema = z.object({
   removeSearches: ids,
   removeWatches: ids,
   ricerca: z.string().max(2000).optional(),
-  convenzione: z.coerce.number({ message: "La convenzione indicata non è valida." }).int().positive().optional(),
+  convenzione: idRule("La convenzione indicata non è valida.").optional(),
 });
 
 export const PREFERENCE_ARRAY_FIELDS = [...INTEREST_FIELDS, "removeSearches", "removeWatches"];
 
 /** `?convenzione=` on the subscribe and preference pages. */
-export const ConventionParam = z.coerce.number().int().positive().max(1e12);
+export const ConventionParam = idRule();
 
 export const FIELD_LABELS = {
   email: "Indirizzo email",

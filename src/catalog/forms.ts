@@ -20,27 +20,14 @@ import {
 import type { Actor } from "@/lib/audit";
 import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
-import { MAX_FIELD_LENGTH, type FieldErrors } from "@/lib/forms";
+import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
-export type FormValues = Record<string, string>;
-
-export type SubmitOutcome<K> = { saved: true; key: K } | { saved: false; errors: FieldErrors; values: FormValues };
+export type { FormValues };
 
 /** Fields whose lines are list entries; an error there names the line. */
 const LINE_FIELDS = new Set(["lots", "items", "cpv"]);
-
-function formValues(form: FormData): FormValues {
-  const values: FormValues = {};
-  for (const key of new Set(form.keys())) {
-    values[key] = form
-      .getAll(key)
-      .filter((v): v is string => typeof v === "string")
-      .join(",");
-  }
-  return values;
-}
 
 const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
 
@@ -68,34 +55,27 @@ function rows(value: string | undefined): string[][] {
     .map((l) => l.split("|").map((cell) => cell.trim()));
 }
 
-function toErrors(issues: z.core.$ZodIssue[], candidate: unknown): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of issues) {
-    const field = String(issue.path[0] ?? "_form");
-    const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
-    errors[field] ??= `${line}${issueMessage(issue, candidate)}`;
-  }
-  return errors;
+/** Zod's wording for content authors, with the line named for list fields. */
+function lineMessage(issue: z.core.$ZodIssue, candidate: unknown): string {
+  const field = String(issue.path[0] ?? "_form");
+  const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
+  return `${line}${issueMessage(issue, candidate)}`;
 }
 
-function tooLong(values: FormValues): FieldErrors | null {
-  const long = Object.entries(values).find(([, v]) => v.length > MAX_FIELD_LENGTH);
-  return long ? { [long[0]]: `Il testo è troppo lungo (massimo ${MAX_FIELD_LENGTH} caratteri).` } : null;
+/** One entity of the back-office editor: its seed schema, how a posted form becomes the seed shape, and how it is saved. */
+export interface CatalogCodec<S extends z.ZodType, K> {
+  schema: S;
+  decode: (form: FormData) => unknown;
+  save: (input: z.infer<S>) => Promise<K>;
 }
 
-/** Validates the candidate with the seed schema and hands it to `save`, mapping refusals to field errors. */
-async function submit<S extends z.ZodType, K>(schema: S, candidate: unknown, values: FormValues, save: (input: z.infer<S>) => Promise<K>): Promise<SubmitOutcome<K>> {
-  const long = tooLong(values);
-  if (long) return { saved: false, errors: long, values };
-  const parsed = schema.safeParse(candidate);
-  if (!parsed.success) return { saved: false, errors: toErrors(parsed.error.issues, candidate), values };
-  try {
-    return { saved: true, key: await save(parsed.data) };
-  } catch (error) {
-    if (!(error instanceof CatalogWriteError)) throw error;
-    const field = error.field.split(".")[0]!;
-    return { saved: false, errors: { [field]: error.message }, values };
-  }
+/**
+ * The catalog editor helper: the handleForm() spec of every editor page.
+ * A new entry is a create form (one-time token); saving goes to the
+ * entry's editor with «Modifiche salvate» (`path(key)?salvato`).
+ */
+export function catalogEditorForm<S extends z.ZodType, K>(codec: CatalogCodec<S, K>, path: (key: K) => string, isNew: boolean): FormSpec<S, K> {
+  return { schema: codec.schema, decode: codec.decode, message: lineMessage, action: (input) => codec.save(input), done: (key) => `${path(key)}?salvato`, once: isNew };
 }
 
 const euroText = (cents: number | null) => (cents === null ? "" : String(cents / 100));
@@ -122,10 +102,12 @@ export const CONVENTION_LABELS: Record<string, string> = {
   example: "Voce dimostrativa",
 };
 
-/** Saves the convention form (new when `id` is undefined); the key is the convention id. */
-export function submitConventionForm(id: number | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
-  const v = formValues(form);
-  const candidate = {
+/** The convention form (new when `id` is undefined); the key is the convention id. */
+export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> => ({
+  schema: ConventionSeed,
+  decode(form) {
+    const v = formValues(form);
+    return {
     slug: optional(v.slug),
     aggregator: optional(v.aggregator),
     category: optional(v.category),
@@ -150,9 +132,10 @@ export function submitConventionForm(id: number | undefined, form: FormData, act
       supplier: optional(supplier),
       ceiling: euro(ceiling),
     })),
-  };
-  return submit(ConventionSeed, candidate, v, async (input) => (await saveConvention(input, { id, actor })).id);
-}
+    };
+  },
+  save: async (input) => (await saveConvention(input, { id, actor })).id,
+});
 
 /** The form values of a stored convention, or null. */
 export async function conventionFormValues(id: number): Promise<FormValues | null> {
@@ -196,9 +179,11 @@ export const INITIATIVE_LABELS: Record<string, string> = {
   example: "Voce dimostrativa",
 };
 
-export function submitInitiativeForm(id: number | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
-  const v = formValues(form);
-  const candidate = {
+export const initiativeCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof InitiativeSeed, number> => ({
+  schema: InitiativeSeed,
+  decode(form) {
+    const v = formValues(form);
+    return {
     slug: optional(v.slug),
     title: optional(v.title),
     summary: v.summary?.trim() ?? "",
@@ -209,9 +194,10 @@ export function submitInitiativeForm(id: number | undefined, form: FormData, act
     endDate: optional(v.endDate),
     partners: form.getAll("partners").filter((p): p is string => typeof p === "string"),
     example: v.example === "1",
-  };
-  return submit(InitiativeSeed, candidate, v, async (input) => (await saveInitiative(input, { id, actor })).id);
-}
+    };
+  },
+  save: async (input) => (await saveInitiative(input, { id, actor })).id,
+});
 
 export async function initiativeFormValues(id: number): Promise<FormValues | null> {
   const db = await getDb();
@@ -250,10 +236,12 @@ export const AGGREGATOR_LABELS: Record<string, string> = {
   example: "Voce dimostrativa",
 };
 
-/** Saves the aggregator form; `id` is fixed once created (it is the URL). */
-export function submitAggregatorForm(id: string | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<string>> {
-  const v = formValues(form);
-  const candidate = {
+/** The aggregator form; `id` is fixed once created (it is the URL). */
+export const aggregatorCodec = (id: string | undefined, actor: Actor): CatalogCodec<typeof AggregatorSeed, string> => ({
+  schema: AggregatorSeed,
+  decode(form) {
+    const v = formValues(form);
+    return {
     id: id ?? optional(v.id),
     name: optional(v.name),
     shortName: optional(v.shortName),
@@ -267,12 +255,13 @@ export function submitAggregatorForm(id: string | undefined, form: FormData, act
     address: optional(v.address),
     description: v.description?.trim() ?? "",
     example: v.example === "1",
-  };
-  return submit(AggregatorSeed, candidate, v, async (input) => {
-    if (id === undefined && (await idTaken(aggregators, input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    };
+  },
+  async save(input) {
+    if (id === undefined && (await idTaken(aggregators, input.id))) throw new CatalogWriteError(`l'identificativo «${input.id}» è già in uso`, "id");
     return (await saveAggregator(input, { actor })).id;
-  });
-}
+  },
+});
 
 /** Whether a text-keyed catalog row (aggregator, category) already uses `id`. */
 async function idTaken(table: typeof aggregators | typeof categories, id: string): Promise<boolean> {
@@ -310,19 +299,22 @@ export const CATEGORY_LABELS: Record<string, string> = {
   cpv: "Codici CPV",
 };
 
-export function submitCategoryForm(id: string | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<string>> {
-  const v = formValues(form);
-  const candidate = {
+export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCodec<typeof CategorySeed, string> => ({
+  schema: CategorySeed,
+  decode(form) {
+    const v = formValues(form);
+    return {
     id: id ?? optional(v.id),
     name: optional(v.name),
     description: v.description?.trim() ?? "",
     cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
-  };
-  return submit(CategorySeed, candidate, v, async (input) => {
-    if (id === undefined && (await idTaken(categories, input.id))) throw new CatalogWriteError("id", `l'identificativo «${input.id}» è già in uso`);
+    };
+  },
+  async save(input) {
+    if (id === undefined && (await idTaken(categories, input.id))) throw new CatalogWriteError(`l'identificativo «${input.id}» è già in uso`, "id");
     return (await saveCategory(input, { actor })).id;
-  });
-}
+  },
+});
 
 export async function categoryFormValues(id: string): Promise<FormValues | null> {
   const db = await getDb();
@@ -342,10 +334,12 @@ export const PLAN_LABELS: Record<string, string> = {
   example: "Voce dimostrativa",
 };
 
-/** Saves a plan; the key is "<aggregator>/<year>", which identifies it. */
-export function submitPlanForm(existing: { aggregator: string; year: number } | undefined, form: FormData, actor: Actor): Promise<SubmitOutcome<number>> {
-  const v = formValues(form);
-  const candidate = {
+/** A plan, identified by aggregator and year (fixed once created); the key is the plan id. */
+export const planCodec = (existing: { aggregator: string; year: number } | undefined, actor: Actor): CatalogCodec<typeof PlanSeed, number> => ({
+  schema: PlanSeed,
+  decode(form) {
+    const v = formValues(form);
+    return {
     aggregator: existing?.aggregator ?? optional(v.aggregator),
     year: existing?.year ?? integer(v.year),
     notes: v.notes?.trim() ?? "",
@@ -357,15 +351,16 @@ export function submitPlanForm(existing: { aggregator: string; year: number } | 
       period: optional(period),
       estimatedValue: euro(value),
     })),
-  };
-  return submit(PlanSeed, candidate, v, async (input) => {
+    };
+  },
+  async save(input) {
     // A new plan for a year that already has one would silently replace its items.
     if (!existing && (await planExists(input.aggregator, input.year))) {
-      throw new CatalogWriteError("year", `esiste già un piano ${input.year} per questo soggetto aggregatore: modificalo dall'elenco`);
+      throw new CatalogWriteError(`esiste già un piano ${input.year} per questo soggetto aggregatore: modificalo dall'elenco`, "year");
     }
     return (await savePlan(input, { actor })).id;
-  });
-}
+  },
+});
 
 async function planExists(aggregatorId: string, year: number): Promise<boolean> {
   const db = await getDb();

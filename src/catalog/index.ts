@@ -45,11 +45,12 @@ export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, O
 export { getCatalogPage, getComparisonPage } from "./pages";
 export { purchaseGuide, type PurchaseGuide } from "./purchase";
 export {
-  submitConventionForm,
-  submitInitiativeForm,
-  submitAggregatorForm,
-  submitCategoryForm,
-  submitPlanForm,
+  catalogEditorForm,
+  conventionCodec,
+  initiativeCodec,
+  aggregatorCodec,
+  categoryCodec,
+  planCodec,
   conventionFormValues,
   initiativeFormValues,
   aggregatorFormValues,
@@ -62,6 +63,6 @@ export {
   AGGREGATOR_LABELS,
   CATEGORY_LABELS,
   PLAN_LABELS,
+  type CatalogCodec,
   type FormValues,
-  type SubmitOutcome,
 } from "./forms";

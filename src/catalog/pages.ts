@@ -1,5 +1,5 @@
 /** One call per catalog page that needs several read models. */
-import { z } from "zod";
+import { slugParam } from "@/lib/field-rules";
 import { catalogQueryString, compareConventions, parseCatalogQuery, searchConventions, type Comparison } from "./query";
 import { getCatalogFilters, getCategory } from "./read";
 import { REGIONS } from "./labels";
@@ -24,7 +24,6 @@ export async function getCatalogPage(params: URLSearchParams) {
   return { query, messages, result, filters, queryString: catalogQueryString(query) };
 }
 
-const categoryParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
 
 /**
  * The comparison page: national and regional instruments for a category and
@@ -36,7 +35,7 @@ export async function getComparisonPage(params: URLSearchParams) {
   const regione = params.get("regione")?.trim() || undefined;
   const region = regione ? REGIONS.find((r) => r.toLowerCase() === regione.toLowerCase()) : undefined;
   if (regione && !region) messages.push("La regione indicata non esiste: scegline una dall'elenco.");
-  const validCategory = categoria !== undefined && categoryParam.safeParse(categoria).success;
+  const validCategory = categoria !== undefined && slugParam.safeParse(categoria).success;
   const [filters, category] = await Promise.all([getCatalogFilters(), validCategory ? getCategory(categoria) : null]);
   if (categoria && !category) messages.push("La categoria indicata non esiste: scegline una dall'elenco.");
   const comparison: Comparison | null = category && region ? await compareConventions(category.id, region) : null;

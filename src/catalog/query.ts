@@ -7,6 +7,7 @@ import { inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { CONVENTION_STATUSES, INSTRUMENT_TYPES, conventionLots, type AggregatorKind, type ConventionStatus, type InstrumentType } from "@db/schema";
 import { getDb } from "@/lib/db";
+import { slugParam } from "@/lib/field-rules";
 import { toFtsQuery } from "./fts";
 import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "./labels";
 
@@ -54,7 +55,7 @@ const statusBySlug = new Map(CONVENTION_STATUSES.map((s) => [STATUS_SLUGS[s], s]
 const instrumentBySlug = new Map(INSTRUMENT_TYPES.map((t) => [INSTRUMENT_SLUGS[t], t]));
 const regionByLower = new Map([NATIONAL_REGION, ...REGIONS].map((r) => [r.toLowerCase(), r]));
 
-const slugParam = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
+
 const cpvParam = z.string().regex(/^\d{2,8}(?:-\d)?$/);
 const pageParam = z.coerce.number().int().min(1).max(MAX_PAGE);
 

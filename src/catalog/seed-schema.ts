@@ -1,17 +1,16 @@
 /** Zod schemas of the catalog seed files; the back office validates with the same ones. */
 import { z } from "zod";
 import { AGGREGATOR_KINDS, CONVENTION_STATUSES, INITIATIVE_STAGES, INSTRUMENT_TYPES } from "@db/schema";
+import { httpUrlRule, slugRule } from "@/lib/field-rules";
 import { NATIONAL_REGION, TERRITORIES } from "./labels";
 
-export const slug = z
-  .string()
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "deve essere uno slug: lettere minuscole, cifre e trattini");
+export const slug = slugRule();
 
 export const ToolSeed = z.object({
   id: slug,
   name: z.string().min(2),
   kind: z.string().min(2),
-  url: z.url().optional(),
+  url: httpUrlRule().optional(),
   description: z.string().default(""),
   example: z.boolean().default(false),
   links: z.array(z.object({ to: slug, description: z.string().min(5) })).default([]),
@@ -33,7 +32,7 @@ export const AggregatorSeed = z.object({
   kind: z.enum(AGGREGATOR_KINDS, { message: `deve essere uno tra: ${AGGREGATOR_KINDS.join(", ")}` }),
   region: z.enum(TERRITORIES as [string, ...string[]], { message: `deve essere «${NATIONAL_REGION}» o una regione italiana` }),
   territory: z.string().min(2),
-  website: z.url().optional(),
+  website: httpUrlRule().optional(),
   platform: slug.optional(),
   email: z.email().optional(),
   phone: z.string().optional(),
@@ -76,7 +75,7 @@ export const ConventionSeed = z
     endDate: IsoDate.optional(),
     ceiling: Euro.optional(),
     used: Euro.optional(),
-    orderingUrl: z.url({ message: "deve essere un indirizzo web completo (https://…)" }).optional(),
+    orderingUrl: httpUrlRule().optional(),
     example: z.boolean().default(false),
     lots: z.array(LotSeed).default([]),
   })

@@ -22,6 +22,7 @@ import {
 import { announce } from "@/alerts/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { getDb, type Database } from "@/lib/db";
+import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
 import { LOT_COLUMNS } from "./query";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
@@ -30,14 +31,8 @@ import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, 
 export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** A write refused because of the data (unknown reference, slug taken); names the field. */
-export class CatalogWriteError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "CatalogWriteError";
-  }
+export class CatalogWriteError extends Refusal {
+  override name = "CatalogWriteError";
 }
 
 export interface WriteOptions {
@@ -71,13 +66,13 @@ const ANNOUNCED_STATUSES: Partial<Record<ConventionStatus, AnnouncementKind>> = 
 
 async function requireAggregator(tx: Tx, id: string, field: string) {
   const [row] = await tx.select({ id: aggregators.id, region: aggregators.region }).from(aggregators).where(eq(aggregators.id, id));
-  if (!row) throw new CatalogWriteError(field, `il soggetto aggregatore «${id}» non esiste`);
+  if (!row) throw new CatalogWriteError(`il soggetto aggregatore «${id}» non esiste`, field);
   return row;
 }
 
 async function requireCategory(tx: Tx, id: string, field: string) {
   const [row] = await tx.select({ id: categories.id }).from(categories).where(eq(categories.id, id));
-  if (!row) throw new CatalogWriteError(field, `la categoria «${id}» non esiste`);
+  if (!row) throw new CatalogWriteError(`la categoria «${id}» non esiste`, field);
 }
 
 /**
@@ -93,11 +88,11 @@ async function findExisting<T extends { id: number }>(
 ): Promise<T | undefined> {
   const bySlug = await load("slug");
   if (bySlug && bySlug.id !== options.id && !(options.upsert && options.id === undefined)) {
-    throw new CatalogWriteError("slug", `l'indirizzo «${slug}» è già usato da un'altra ${noun}`);
+    throw new CatalogWriteError(`l'indirizzo «${slug}» è già usato da un'altra ${noun}`, "slug");
   }
   if (options.id === undefined || bySlug?.id === options.id) return bySlug;
   const byId = await load("id");
-  if (!byId) throw new CatalogWriteError("_form", "la voce da modificare non esiste più");
+  if (!byId) throw new CatalogWriteError("la voce da modificare non esiste più", "_form");
   return byId;
 }
 
@@ -259,7 +254,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       if (item.category) await requireCategory(tx, item.category, `items.${i}.category`);
       if (item.convention) {
         const [c] = await tx.select({ id: conventions.id }).from(conventions).where(eq(conventions.slug, item.convention));
-        if (!c) throw new CatalogWriteError(`items.${i}.convention`, `la convenzione «${item.convention}» non esiste`);
+        if (!c) throw new CatalogWriteError(`la convenzione «${item.convention}» non esiste`, `items.${i}.convention`);
         conventionIds.set(item.convention, c.id);
       }
     }
@@ -337,7 +332,7 @@ export async function saveAggregator(input: AggregatorInput, options: WriteOptio
   return inTransaction(options, async (tx) => {
     if (input.platform) {
       const [t] = await tx.select({ id: tools.id }).from(tools).where(eq(tools.id, input.platform));
-      if (!t) throw new CatalogWriteError("platform", `la piattaforma «${input.platform}» non esiste`);
+      if (!t) throw new CatalogWriteError(`la piattaforma «${input.platform}» non esiste`, "platform");
     }
     const row = {
       name: input.name,

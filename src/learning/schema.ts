@@ -5,13 +5,12 @@
  * field named.
  */
 import { z } from "zod";
+import { slugRule } from "@/lib/field-rules";
 
 /** Zod's default messages are English; content authors read these. */
 const text = () => z.string({ error: "campo obbligatorio: deve essere un testo" });
 
-export const slug = z
-  .string({ error: "campo obbligatorio: deve essere uno slug (lettere minuscole, cifre e trattini)" })
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "deve essere uno slug: lettere minuscole, cifre e trattini");
+export const slug = slugRule(undefined, "campo obbligatorio: deve essere uno slug (lettere minuscole, cifre e trattini)");
 
 /** Lesson slugs share the URL space of /formazione/[course]/…: "verifica" is the quiz page. */
 const lessonSlug = slug.refine((value) => value !== "verifica", { message: "«verifica» è riservato alla pagina della verifica finale" });

@@ -25,7 +25,7 @@ export {
 export { renderMarkdown } from "./markdown";
 export { attachmentForDownload, pendingUploads, storeUploads } from "./uploads";
 export { contentDisposition, MAX_ATTACHMENT_BYTES, sniffType } from "./attachments";
-export { readPressForm, submitPressForm, withdrawPressRelease, type PressFormOutcome } from "./form";
+export { pressEditorForm, withdrawForm, type PressFormExtras } from "./form";
 export { KIND_LABELS, PRESS_ARRAY_FIELDS, PressFormSchema, PressListQuery, STATUS_LABELS, type PressFormInput } from "./schemas";
 export { toRomeLocal } from "./time";
 export { pressPublishJob } from "./job";

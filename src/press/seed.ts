@@ -13,9 +13,10 @@ import { aggregators, categories, pressReleases, pressReleaseTags, PRESS_KINDS }
 import { ContentFileError, validate } from "@/lib/content-files";
 import type { SeedStep } from "@/seed";
 import { savePressRelease } from "./releases";
+import { slugRule } from "@/lib/field-rules";
 
 const Frontmatter = z.object({
-  slug: z.string({ message: "manca lo slug" }).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "solo lettere minuscole, cifre e trattini").max(100),
+  slug: slugRule("solo lettere minuscole, cifre e trattini", "manca lo slug").max(100),
   kind: z.enum(PRESS_KINDS, { message: "tipo non valido: usa press_release (comunicato stampa) oppure news (notizia)" }),
   title: z.string({ message: "manca il titolo" }).trim().min(3, "il titolo deve avere almeno 3 caratteri").max(200, "il titolo può avere al massimo 200 caratteri"),
   summary: z.string().trim().max(500, "il sommario può avere al massimo 500 caratteri").default(""),

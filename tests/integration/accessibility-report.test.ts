@@ -55,7 +55,9 @@ describe("accessibility feedback form", () => {
   });
 
   it("stores a report, mails the office and sends a receipt to the sender", async () => {
-    const response = await postForm(site.baseUrl, "/accessibilita/segnala", valid);
+    const posted = await postForm(site.baseUrl, "/accessibilita/segnala", valid);
+    expect(posted.status).toBe(303);
+    const response = await fetch(new URL(posted.headers.get("location")!, site.baseUrl));
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain("A-000001");
@@ -94,7 +96,9 @@ describe("accessibility feedback when the outbox cannot be written", () => {
   });
 
   it("keeps the report, says so honestly, and the retry job delivers both messages later exactly once", async () => {
-    const response = await postForm(site.baseUrl, "/accessibilita/segnala", valid);
+    const posted = await postForm(site.baseUrl, "/accessibilita/segnala", valid);
+    expect(posted.status).toBe(303);
+    const response = await fetch(new URL(posted.headers.get("location")!, site.baseUrl));
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain("è comunque registrata");

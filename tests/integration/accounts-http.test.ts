@@ -40,6 +40,12 @@ describe("account flows over HTTP", () => {
 
   const get = (path: string, cookie?: string) => fetch(new URL(path, site.baseUrl), { redirect: "manual", headers: cookie ? { cookie } : {} });
 
+  /** A successful post answers 303 (Post/Redirect/Get): the result page it points to. */
+  async function resultOf(response: Response, cookie?: string): Promise<Response> {
+    expect(response.status).toBe(303);
+    return get(response.headers.get("location")!, cookie);
+  }
+
   async function mailsTo(address: string, count: number): Promise<ParsedMail[]> {
     for (let i = 0; i < 100; i++) {
       const mails = (await site.outbox()).filter((m) => m.to && "text" in m.to && m.to.text === address);
@@ -53,8 +59,10 @@ describe("account flows over HTTP", () => {
     const email = `nuova-${randomUUID().slice(0, 8)}@comune.example.it`;
     const form = { name: "Giorgia Nuova", email, organisation: "Comune di Prova", ipaCode: "c_a944", password: TEST_PASSWORD, passwordConfirm: TEST_PASSWORD };
     const registered = await postForm(site.baseUrl, "/registrati", form);
-    expect(registered.status).toBe(200);
-    expect(await registered.text()).toContain("Controlla la tua email");
+    expect(registered.headers.get("location")).toBe("/registrati?esito=inviata");
+    const result = await resultOf(registered);
+    expect(result.status).toBe(200);
+    expect(await result.text()).toContain("Controlla la tua email");
     const [mail] = await mailsTo(email, 1);
     expect(mail!.html).toContain(`${site.baseUrl}/account/verifica?token=`);
     const token = tokenIn(mail!, "/account/verifica");
@@ -90,7 +98,8 @@ describe("account flows over HTTP", () => {
       postForm(site.baseUrl, "/password-dimenticata", { email: unknown }),
     ]);
     expect(a.status).toBe(b.status);
-    expect(visibleText(await a.text())).toBe(visibleText(await b.text()));
+    expect(a.headers.get("location")).toBe(b.headers.get("location"));
+    expect(visibleText(await (await resultOf(a)).text())).toBe(visibleText(await (await resultOf(b)).text()));
 
     const wrong = await postForm(site.baseUrl, "/accedi", { email: user.email, password: "Password-Sbagliata-99" });
     const nobody = await postForm(site.baseUrl, "/accedi", { email: unknown, password: "Password-Sbagliata-99" });
@@ -102,7 +111,8 @@ describe("account flows over HTTP", () => {
     const existing = await postForm(site.baseUrl, "/registrati", { ...again, email: user.email });
     const fresh = await postForm(site.baseUrl, "/registrati", { ...again, email: unknown });
     expect(existing.status).toBe(fresh.status);
-    expect(visibleText(await existing.text())).toBe(visibleText(await fresh.text()));
+    expect(existing.headers.get("location")).toBe(fresh.headers.get("location"));
+    expect(visibleText(await (await resultOf(existing)).text())).toBe(visibleText(await (await resultOf(fresh)).text()));
   });
 
   it("resets the password through the emailed link, once", async () => {
@@ -119,8 +129,7 @@ describe("account flows over HTTP", () => {
     expect(weak.status).toBe(422);
     expect(await weak.text()).toContain("almeno 12 caratteri");
     const done = await postForm(site.baseUrl, "/reimposta-password", { token, password: next, passwordConfirm: next });
-    expect(done.status).toBe(200);
-    expect(await done.text()).toContain("La password è cambiata");
+    expect(await (await resultOf(done)).text()).toContain("La password è cambiata");
     const reused = await postForm(site.baseUrl, "/reimposta-password", { token, password: "Ancora-Un-Altra-Frase-2", passwordConfirm: "Ancora-Un-Altra-Frase-2" });
     expect(reused.status).toBe(422);
     expect(await reused.text()).toContain("non è valido, è scaduto o è già stato usato");

@@ -3,7 +3,8 @@ import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activityPlanItems, announcements, auditLog, conventions, jointInitiatives } from "@db/schema";
-import { CatalogWriteError, saveConvention, saveInitiative, savePlan, submitConventionForm } from "@/catalog";
+import { catalogEditorForm, CatalogWriteError, conventionCodec, saveConvention, saveInitiative, savePlan } from "@/catalog";
+import { validateForm } from "@/lib/forms";
 import type { ConventionInput } from "@/catalog/seed-schema";
 import { catalogSeed } from "@/catalog/seed";
 import { ContentFileError } from "@/lib/content-files";
@@ -11,6 +12,13 @@ import { seedDatabase } from "@/seed";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
 
 const actor = { id: null, label: "redazione (editor)" };
+
+/** The convention editor's form handling without the page: validate with the editor's spec, then save. */
+async function submitConventionForm(form: FormData) {
+  const spec = catalogEditorForm(conventionCodec(undefined, actor), (id) => `/gestione/catalogo/convenzioni/${id}`, true);
+  const checked = validateForm(spec.schema, form, spec);
+  return checked.ok ? { saved: true as const, key: await spec.action(checked.data, form) } : { saved: false as const, errors: checked.errors, values: checked.values };
+}
 
 const convention = (overrides: Partial<ConventionInput> = {}): ConventionInput => ({
   slug: "test-energia-toscana",
@@ -115,22 +123,22 @@ describe("catalog writes and announcements", () => {
     })) {
       form.set(k, v);
     }
-    const outcome = await submitConventionForm(undefined, form, actor);
+    const outcome = await submitConventionForm(form);
     expect(outcome.saved).toBe(false);
     if (outcome.saved) return;
     expect(Object.keys(outcome.errors).sort()).toEqual(["lots", "slug"]);
     expect(outcome.errors.lots).toMatch(/^riga 2: /);
-    const blank = await submitConventionForm(undefined, new FormData(), actor);
+    const blank = await submitConventionForm(new FormData());
     expect(blank.saved ? {} : blank.errors).toMatchObject({ title: "è obbligatorio", aggregator: "è obbligatorio", status: "è obbligatorio" });
     expect(outcome.values.title).toBe("Prova modulo");
     form.set("slug", "prova-modulo");
     form.set("lots", "1 | Nord | Lombardia");
-    const crossField = await submitConventionForm(undefined, form, actor);
+    const crossField = await submitConventionForm(form);
     expect(crossField.saved ? [] : Object.keys(crossField.errors).sort()).toEqual(["endDate", "used"]);
     form.set("endDate", "2028-01-01");
     form.set("used", "500,50");
     form.set("lots", "1 | Nord | Lombardia | Milano | Ditta | 600");
-    const saved = await submitConventionForm(undefined, form, actor);
+    const saved = await submitConventionForm(form);
     expect(saved.saved).toBe(true);
     const [row] = await db.db.select().from(conventions).where(eq(conventions.slug, "prova-modulo"));
     expect(row).toMatchObject({ ceilingValue: 100_000, usedValue: 50_050, status: "active" });
