@@ -4,7 +4,7 @@
  * copies may run against one database.
  */
 import { config } from "@/config";
-import type { BackgroundJob } from "@/jobs";
+import type { BackgroundJob } from "@/lib/job";
 import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { createMailer, type Mailer } from "@/mail";

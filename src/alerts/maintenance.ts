@@ -7,7 +7,7 @@ import { conventions, conventionWatches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
 import { addDays, todayInItaly } from "@/catalog/query";
-import { announce } from "./outbox";
+import { announce } from "@/outbox";
 
 /** Days before the end date at which a warning goes out (tightest first). */
 export const EXPIRY_THRESHOLDS_DAYS = [30, 90] as const;

@@ -8,9 +8,8 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { aggregators, categories, conventionLots, conventions, conventionWatches, deliveries, savedSearches, subscribers, type AnnouncementKind } from "@db/schema";
 import { config } from "@/config";
 import { getDb, type Database } from "@/lib/db";
-import { log, errorMessage } from "@/lib/log";
 import { Refusal } from "@/lib/refusal";
-import { mailer } from "@/mail";
+import { queueMail } from "@/outbox";
 import { hitRateLimits, type RateRule } from "@/accounts/rate-limit";
 import { catalogQueryString, hasFilters, parseCatalogQuery } from "@/catalog/query";
 import { NATIONAL_REGION, REGIONS } from "@/catalog/labels";
@@ -148,13 +147,16 @@ export interface SubscribeRequest extends InterestsInput {
 }
 
 /** What the page tells the visitor: always the same for any address, so nobody learns who is subscribed. */
-export type SubscribeOutcome = "check-inbox" | "confirmed" | "mail-failed";
+export type SubscribeOutcome = "check-inbox" | "confirmed";
 
 function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-async function follow(db: Database, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined): Promise<void> {
+/** What reads and writes subscriptions: the database or an open transaction. */
+type Store = Pick<Database, "all" | "select" | "insert">;
+
+async function follow(db: Store, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined): Promise<void> {
   const [counts] = await db.all<{ n: number }>(sql`SELECT (SELECT count(*) FROM ${savedSearches} WHERE subscriber_id = ${subscriberId})
     + (SELECT count(*) FROM ${conventionWatches} WHERE subscriber_id = ${subscriberId}) AS n`);
   if (Number(counts?.n ?? 0) >= MAX_FOLLOWED && (search || conventionId)) {
@@ -210,7 +212,8 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
     if (search) offer.set("ricerca", new URLSearchParams(search.query).toString());
     if (request.conventionId !== undefined) offer.set("convenzione", String(request.conventionId));
     const preferences = `${subscriberLinks(cfg.siteUrl, secret, existing.id).preferences}${offer.size ? `&${offer}` : ""}`;
-    return (await sendSafely(buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences))) ? "check-inbox" : "mail-failed";
+    await queueMail(db, "subscription_already_active", buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences));
+    return "check-inbox";
   }
 
   const token = randomBytes(32).toString("base64url");
@@ -228,28 +231,22 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
     unsubscribedAt: null,
     failureCount: 0,
   };
-  const [row] = await db
-    .insert(subscribers)
-    .values(values)
-    .onConflictDoUpdate({ target: subscribers.email, set: values })
-    .returning({ id: subscribers.id });
-  await follow(db, row!.id, search, request.conventionId);
-  if (verifiedUser) {
-    await sendWelcome(db, row!.id);
-    return "confirmed";
-  }
-  const confirmUrl = `${cfg.siteUrl}/avvisi/conferma?t=${token}`;
-  return (await sendSafely(buildConfirmationMessage({ siteUrl: cfg.siteUrl }, email, confirmUrl, CONFIRM_VALID_HOURS))) ? "check-inbox" : "mail-failed";
-}
-
-async function sendSafely(mail: Parameters<ReturnType<typeof mailer>["send"]>[0]): Promise<boolean> {
-  try {
-    await mailer().send(mail);
-    return true;
-  } catch (error) {
-    log("warn", "alerts.transactional_mail_failed", { error: errorMessage(error) });
-    return false;
-  }
+  // The subscription, what it follows and its message are written together: nothing half-done, no lost message.
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(subscribers)
+      .values(values)
+      .onConflictDoUpdate({ target: subscribers.email, set: values })
+      .returning({ id: subscribers.id });
+    await follow(tx, row!.id, search, request.conventionId);
+    if (verifiedUser) {
+      await queueWelcome(tx, row!.id, secret);
+    } else {
+      const confirmUrl = `${cfg.siteUrl}/avvisi/conferma?t=${token}`;
+      await queueMail(tx, "subscription_confirmation", buildConfirmationMessage({ siteUrl: cfg.siteUrl }, email, confirmUrl, CONFIRM_VALID_HOURS));
+    }
+  });
+  return verifiedUser ? "confirmed" : "check-inbox";
 }
 
 /** Whether a confirmation token is still good (the page shows the confirm button only then). */
@@ -265,19 +262,24 @@ export async function isConfirmTokenValid(token: string, now = new Date()): Prom
 /** Confirms a pending subscription by its emailed token and sends the welcome message. Null for a bad or expired token. */
 export async function confirmSubscription(token: string, now = new Date()): Promise<{ subscriberId: number; preferencesUrl: string } | null> {
   const db = await getDb();
-  const [row] = await db
-    .update(subscribers)
-    .set({ status: "confirmed", confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null })
-    .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending"), sql`${subscribers.confirmExpiresAt} > ${now.getTime()}`))
-    .returning({ id: subscribers.id });
+  const secret = await linkSecret(db);
+  const row = await db.transaction(async (tx) => {
+    const [confirmed] = await tx
+      .update(subscribers)
+      .set({ status: "confirmed", confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null })
+      .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending"), sql`${subscribers.confirmExpiresAt} > ${now.getTime()}`))
+      .returning({ id: subscribers.id });
+    if (confirmed) await queueWelcome(tx, confirmed.id, secret);
+    return confirmed;
+  });
   if (!row) return null;
-  await sendWelcome(db, row.id);
-  const links = subscriberLinks(config().siteUrl, await linkSecret(db), row.id);
+  const links = subscriberLinks(config().siteUrl, secret, row.id);
   return { subscriberId: row.id, preferencesUrl: links.preferences };
 }
 
-async function sendWelcome(db: Database, subscriberId: number): Promise<void> {
-  const view = await loadPreferences(subscriberId);
+/** Queues the welcome message, reading the subscription through `tx` so it lists what that transaction wrote. */
+async function queueWelcome(tx: Store, subscriberId: number, secret: string): Promise<void> {
+  const view = await preferencesView(tx, subscriberId, secret);
   if (!view) return;
   const options = await subscriptionOptions();
   const names = (list: Option[], ids: string[]) => ids.map((id) => list.find((o) => o.id === id)?.name ?? id).join(", ");
@@ -292,7 +294,7 @@ async function sendWelcome(db: Database, subscriberId: number): Promise<void> {
   topics.push(...view.searches.map((s) => `Ricerca salvata: ${s.label}`));
   topics.push(...view.watches.map((w) => `Scadenza e massimale di «${w.title}»`));
   const cfg = config();
-  await sendSafely(buildWelcomeMessage({ siteUrl: cfg.siteUrl }, view.email, { topics, frequency: view.frequency }, subscriberLinks(cfg.siteUrl, await linkSecret(db), subscriberId)));
+  await queueMail(tx, "subscription_welcome", buildWelcomeMessage({ siteUrl: cfg.siteUrl }, view.email, { topics, frequency: view.frequency }, subscriberLinks(cfg.siteUrl, secret, subscriberId)));
 }
 
 /** The subscriber a signed link names, or null when the link is forged or the subscription is gone. */
@@ -319,6 +321,10 @@ export interface PreferencesView {
 
 export async function loadPreferences(subscriberId: number): Promise<PreferencesView | null> {
   const db = await getDb();
+  return preferencesView(db, subscriberId, await linkSecret(db));
+}
+
+async function preferencesView(db: Store, subscriberId: number, secret: string): Promise<PreferencesView | null> {
   const [row] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
   if (!row) return null;
   const [searches, watches] = await Promise.all([
@@ -330,7 +336,6 @@ export async function loadPreferences(subscriberId: number): Promise<Preferences
       .where(eq(conventionWatches.subscriberId, subscriberId))
       .orderBy(asc(conventionWatches.id)),
   ]);
-  const secret = await linkSecret(db);
   return {
     id: row.id,
     email: row.email,

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { toolLinks, tools } from "@db/schema";
 import { ContentFileError, describePath, loadYaml } from "@/lib/content-files";
-import type { SeedStep } from "@/seed";
+import type { SeedStep } from "@/lib/seed-step";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed, ToolSeed, type ConventionInput } from "./seed-schema";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 

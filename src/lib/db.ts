@@ -17,6 +17,9 @@ const POOL_SIZE = 20;
 
 export type Database = ReturnType<typeof wrap>;
 
+/** An open interactive transaction, as passed to `db.transaction(async (tx) => …)`. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
 function wrap(client: Client) {
   return drizzle(client, { schema, casing: "snake_case" });
 }

@@ -7,21 +7,7 @@ import type { Database } from "@/lib/db";
 import { catalogSeed } from "@/catalog/seed";
 import { pressSeed } from "@/press/seed";
 import { learningSeed } from "@/learning/seed";
-
-export interface SeedContext {
-  db: Database;
-  /** Folder holding the YAML seed files (content/seed). */
-  seedDir: string;
-  /** Project root, for file names in error messages. */
-  root: string;
-  progress(message: string): void;
-}
-
-export interface SeedStep {
-  name: string;
-  /** Returns a short summary such as "7 aggregatori, 10 categorie". */
-  run(ctx: SeedContext): Promise<string>;
-}
+import type { SeedContext, SeedStep } from "@/lib/seed-step";
 
 export const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
 
