@@ -3,14 +3,13 @@
  * `npm run worker`. Each domain registers its periodic job here.
  */
 import { log, errorMessage } from "@/lib/log";
-import { accessibilityMailJob } from "@/accessibility/job";
 import { alertsJob } from "@/alerts/job";
 import { accountsCleanupJob } from "@/accounts/cleanup";
 import { pressPublishJob } from "@/press/job";
 import { outboundMailJob } from "@/outbox";
 import type { BackgroundJob } from "@/lib/job";
 
-export const JOBS: BackgroundJob[] = [outboundMailJob(), accessibilityMailJob, alertsJob(), accountsCleanupJob, pressPublishJob];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob];
 
 export interface RunningJobs {
   stop(): Promise<void>;

@@ -18,4 +18,10 @@ CREATE TABLE `outbound_mail` (
 );
 --> statement-breakpoint
 CREATE INDEX `outbound_mail_due_idx` ON `outbound_mail` (`status`,`next_attempt_at`);--> statement-breakpoint
-CREATE INDEX `outbound_mail_created_idx` ON `outbound_mail` (`created_at`);
+CREATE INDEX `outbound_mail_created_idx` ON `outbound_mail` (`created_at`);--> statement-breakpoint
+DROP INDEX `accessibility_reports_next_mail_idx`;--> statement-breakpoint
+ALTER TABLE `accessibility_reports` DROP COLUMN `office_mailed_at`;--> statement-breakpoint
+ALTER TABLE `accessibility_reports` DROP COLUMN `receipt_mailed_at`;--> statement-breakpoint
+ALTER TABLE `accessibility_reports` DROP COLUMN `next_mail_at`;--> statement-breakpoint
+ALTER TABLE `accessibility_reports` DROP COLUMN `mail_attempts`;--> statement-breakpoint
+ALTER TABLE `accessibility_reports` DROP COLUMN `mail_error`;

@@ -44,16 +44,7 @@ export const accessibilityReports = sqliteTable("accessibility_reports", {
   description: text("description").notNull(),
   status: text("status", { enum: ["received", "answered"] }).notNull().default("received"),
   createdAt: createdAt(),
-  /** When the notice reached the office; null while it is still to be sent. */
-  officeMailedAt: integer("office_mailed_at", { mode: "timestamp_ms" }),
-  /** When the receipt reached the sender; null while it is still to be sent. */
-  receiptMailedAt: integer("receipt_mailed_at", { mode: "timestamp_ms" }),
-  /** Next retry of whichever message is missing (also a lease while one process sends); null when nothing is due. */
-  nextMailAt: integer("next_mail_at", { mode: "timestamp_ms" }),
-  mailAttempts: integer("mail_attempts").notNull().default(0),
-  /** Last delivery failure, without addresses. */
-  mailError: text("mail_error"),
-}, (t) => [index("accessibility_reports_next_mail_idx").on(t.nextMailAt)]);
+});
 
 /** Kinds of transactional message (one person, one event), for the back office and logs. */
 export const OUTBOUND_MAIL_KINDS = [
