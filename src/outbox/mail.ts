@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { outboundMail, type OutboundMailKind } from "@db/schema";
 import { config } from "@/config";
-import type { Writer } from "@/lib/audit";
+import { recordAudit, type Actor, type Writer } from "@/lib/audit";
 import { getDb, transactionsSettled } from "@/lib/db";
 import { errorMessage, log } from "@/lib/log";
 import { classify, mailer, type Mailer, type OutgoingMail } from "@/mail";
@@ -270,14 +270,31 @@ export async function outboundMailOverview(limit = 50): Promise<OutboundMailOver
   return { counts, latest };
 }
 
-/** Puts failed messages back in the queue (back-office button); returns how many. */
-export async function retryFailedMail(): Promise<number> {
+/** Puts every failed message back in the queue (back-office button), with an audit entry; returns how many. */
+export async function retryFailedMail(actor: Actor): Promise<number> {
   const db = await getDb();
-  const rows = await db
-    .update(outboundMail)
-    .set({ status: "queued", attempts: 0, nextAttemptAt: new Date(), lastError: null })
-    .where(and(eq(outboundMail.status, "failed"), sql`${outboundMail.bodyText} <> ''`))
-    .returning({ id: outboundMail.id });
+  const rows = await db.transaction(async (tx) => {
+    const requeued = await tx
+      .update(outboundMail)
+      .set({ status: "queued", attempts: 0, nextAttemptAt: new Date(), lastError: null, leaseOwner: null, leaseUntil: null })
+      .where(eq(outboundMail.status, "failed"))
+      .returning({ id: outboundMail.id });
+    if (requeued.length > 0) await recordAudit(tx, actor, "mail.retry", { type: "outbound_mail", id: "failed" }, { messages: requeued.length });
+    return requeued;
+  });
   if (rows.length > 0) nudgeMailSender();
   return rows.length;
 }
+
+/** What each kind of transactional message is, for the back office. */
+export const OUTBOUND_MAIL_LABELS: Record<OutboundMailKind, string> = {
+  account_verification: "Verifica dell'indirizzo email",
+  account_already_registered: "Avviso di account già esistente",
+  password_reset: "Reimpostazione della password",
+  password_changed: "Conferma del cambio di password",
+  subscription_confirmation: "Conferma dell'iscrizione agli avvisi",
+  subscription_already_active: "Iscrizione agli avvisi già attiva",
+  subscription_welcome: "Benvenuto negli avvisi",
+  accessibility_office: "Segnalazione di accessibilità all'ufficio",
+  accessibility_receipt: "Ricevuta della segnalazione di accessibilità",
+};

@@ -3,6 +3,7 @@ import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accessibilityReports, outboundMail } from "@db/schema";
 import { openDatabase, type Connection } from "@/lib/db";
+import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
 
@@ -118,6 +119,16 @@ describe("accessibility feedback when the outbox cannot be written", () => {
       },
       { timeout: 15_000, interval: 50 },
     );
+    // Editors see both messages waiting, with the reason, in the back office.
+    const { cookie } = await signedInAs(site, "editor");
+    const backOffice = await fetch(new URL("/gestione/avvisi/servizio", site.baseUrl), { headers: { cookie } });
+    expect(backOffice.status).toBe(200);
+    const page = await backOffice.text();
+    expect(page).toContain("Segnalazione di accessibilità all&#39;ufficio");
+    expect(page).toContain("Ricevuta della segnalazione di accessibilità");
+    expect(page).toContain("in coda, nuovo tentativo il");
+    expect(page).toContain("Impossibile scrivere nella cartella della posta");
+
     const log = site.output();
     expect(log).toContain('"event":"mail.send.retry"');
     expect(log).not.toContain(valid.email);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
-import { outboundMail } from "@db/schema";
+import { auditLog, outboundMail } from "@db/schema";
 import { createUser, registerUser, requestPasswordReset, resetPassword, verifyEmail } from "@/accounts";
 import { confirmSubscription, subscribe } from "@/alerts";
 import { overrideConfig } from "@/config";
@@ -23,6 +23,7 @@ let port: number;
 let worker: RunningJobs | undefined;
 
 const client = { ip: "192.0.2.77" };
+const editor = { id: null, label: "redazione (editor)" };
 const tokenIn = (text: string | undefined, pattern: RegExp) => pattern.exec(text ?? "")?.[1];
 
 beforeAll(async () => {
@@ -140,12 +141,14 @@ describe("transactional mail during an SMTP outage", () => {
     expect(overview.latest[0]).toMatchObject({ recipient: address, status: "failed", kind: "password_reset" });
 
     sink.rejectRecipients.delete(address);
-    expect(await retryFailedMail()).toBe(1);
+    expect(await retryFailedMail(editor)).toBe(1);
     await sink.waitFor(before + 1);
     await mailQueueSettled(tdb.db);
     const [again] = await tdb.db.select().from(outboundMail).where(eq(outboundMail.id, failed!.id));
     expect(again).toMatchObject({ status: "sent", lastError: null });
     expect(sink.messages).toHaveLength(before + 1);
-    expect(await retryFailedMail()).toBe(0);
+    expect(await retryFailedMail(editor)).toBe(0);
+    const audit = await tdb.db.select().from(auditLog).where(eq(auditLog.action, "mail.retry"));
+    expect(audit).toMatchObject([{ actorLabel: "redazione (editor)", details: { messages: 1 } }]);
   });
 });
