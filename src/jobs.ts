@@ -3,9 +3,9 @@
  * `npm run worker`. Each domain registers its periodic job here.
  */
 import { log, errorMessage } from "@/lib/log";
-import { alertsJob } from "@/alerts/job";
-import { accountsCleanupJob } from "@/accounts/cleanup";
-import { pressPublishJob } from "@/press/job";
+import { alertsJob } from "@/alerts";
+import { accountsCleanupJob } from "@/accounts";
+import { pressPublishJob } from "@/press";
 import { outboundMailJob } from "@/outbox";
 import type { BackgroundJob } from "@/lib/job";
 

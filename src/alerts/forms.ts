@@ -1,6 +1,6 @@
 /** What the subscription pages share when handling a posted form. */
 import type { AstroGlobal } from "astro";
-import { runFormAction } from "@/accounts/page-action";
+import { runFormAction } from "@/accounts";
 import { validateForm, type FieldErrors } from "@/lib/forms";
 import { PREFERENCE_ARRAY_FIELDS, PreferencesSchema } from "./schemas";
 import { updatePreferences } from "./subscriptions";

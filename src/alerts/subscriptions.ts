@@ -10,9 +10,8 @@ import { config } from "@/config";
 import { getDb, type Database } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { queueMail } from "@/outbox";
-import { hitRateLimits, type RateRule } from "@/accounts/rate-limit";
-import { catalogQueryString, hasFilters, parseCatalogQuery } from "@/catalog/query";
-import { NATIONAL_REGION, REGIONS } from "@/catalog/labels";
+import { hitRateLimits, type RateRule } from "@/accounts";
+import { catalogQueryString, hasFilters, NATIONAL_REGION, parseCatalogQuery, REGIONS } from "@/catalog";
 import { subscriberLinks } from "./links";
 import { SUBSCRIBABLE_KINDS, type Interests } from "./matching";
 import { buildAlreadySubscribedMessage, buildConfirmationMessage, buildWelcomeMessage, KIND_LABELS } from "./messages";
@@ -52,7 +51,7 @@ export interface SubscriptionOptions {
 }
 
 /** The choices offered on the forms, read from the catalog. */
-export async function subscriptionOptions(): Promise<SubscriptionOptions> {
+async function subscriptionOptions(): Promise<SubscriptionOptions> {
   const db = await getDb();
   const [cats, aggs, regionRows] = await Promise.all([
     db.select({ id: categories.id, name: categories.name }).from(categories).orderBy(asc(categories.name)),
@@ -102,7 +101,7 @@ export interface SavedSearchInput {
  * Turns a catalog query string into a saved search: the catalog's own parser
  * cleans it, so an alert means exactly "this would be in my results".
  */
-export async function savedSearchFromQueryString(raw: string): Promise<SavedSearchInput | null> {
+async function savedSearchFromQueryString(raw: string): Promise<SavedSearchInput | null> {
   const parsed = parseCatalogQuery(new URLSearchParams(raw.slice(0, 2000))).query;
   if (!hasFilters(parsed)) return null;
   const canonical = new URLSearchParams(catalogQueryString({ ...parsed, page: 1 }));
@@ -129,7 +128,7 @@ export async function savedSearchFromQueryString(raw: string): Promise<SavedSear
 }
 
 /** The convention someone asks to watch, or a refusal when it does not exist. */
-export async function watchableConvention(id: number): Promise<{ id: number; title: string; slug: string }> {
+async function watchableConvention(id: number): Promise<{ id: number; title: string; slug: string }> {
   const db = await getDb();
   const [row] = await db.select({ id: conventions.id, title: conventions.title, slug: conventions.slug }).from(conventions).where(eq(conventions.id, id));
   if (!row) throw new SubscriptionError("La convenzione indicata non esiste più.", "convenzione");

@@ -13,7 +13,7 @@ function excluded(columns: string[]) {
 }
 
 /** Convention files: facts from the press releases, then the demonstration entries. */
-export const CONVENTION_FILES = ["conventions.yaml", "conventions-esempi.yaml"];
+const CONVENTION_FILES = ["conventions.yaml", "conventions-esempi.yaml"];
 
 /**
  * Writes every entry of a file through `write`; a refused entry (unknown

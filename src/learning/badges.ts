@@ -13,10 +13,10 @@ import { verifyCertificate } from "./certificates";
 
 const CONTEXT = "https://w3id.org/openbadges/v2";
 
-export const issuerUrl = () => absoluteUrl("/badges/issuer.json");
-export const badgeClassUrl = (courseSlug: string) => absoluteUrl(`/badges/classes/${courseSlug}.json`);
-export const assertionUrl = (code: string) => absoluteUrl(`/badges/assertions/${code}.json`);
-export const badgeImageUrl = (courseSlug: string) => absoluteUrl(`/badges/images/${courseSlug}.svg`);
+const issuerUrl = () => absoluteUrl("/badges/issuer.json");
+const badgeClassUrl = (courseSlug: string) => absoluteUrl(`/badges/classes/${courseSlug}.json`);
+const assertionUrl = (code: string) => absoluteUrl(`/badges/assertions/${code}.json`);
+const badgeImageUrl = (courseSlug: string) => absoluteUrl(`/badges/images/${courseSlug}.svg`);
 
 export function issuerProfile() {
   return {

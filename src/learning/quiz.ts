@@ -39,7 +39,7 @@ export interface Grade {
   feedback: QuestionFeedback[];
 }
 
-export function publicQuestions(quiz: Question[]): PublicQuestion[] {
+function publicQuestions(quiz: Question[]): PublicQuestion[] {
   return quiz.map((q) => ({ id: q.id, kind: q.kind, prompt: q.prompt, options: q.options.map((o) => ({ id: o.id, text: o.text })) }));
 }
 

@@ -16,7 +16,7 @@ import * as schema from "@db/schema";
 import { config } from "@/config";
 
 /** How long a writer waits for another process's lock before giving up. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /** Connections per client (libSQL's default, stated because each one needs its PRAGMAs). */
 const POOL_SIZE = 20;

@@ -4,12 +4,12 @@
  */
 import path from "node:path";
 import type { Database } from "@/lib/db";
-import { catalogSeed } from "@/catalog/seed";
-import { pressSeed } from "@/press/seed";
-import { learningSeed } from "@/learning/seed";
+import { catalogSeed } from "@/catalog";
+import { pressSeed } from "@/press";
+import { learningSeed } from "@/learning";
 import type { SeedContext, SeedStep } from "@/lib/seed-step";
 
-export const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
+const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
 
 export async function seedDatabase(
   db: Database,

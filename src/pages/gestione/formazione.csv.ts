@@ -1,6 +1,6 @@
 import type { APIRoute } from "astro";
 import { z } from "zod";
-import { guard } from "@/accounts/guard";
+import { guard } from "@/accounts";
 import { learningReport, reportCsv } from "@/learning";
 
 const Query = z.object({ vista: z.enum(["corsi", "enti"]).default("corsi") });
