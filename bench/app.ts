@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { and, count, eq, sql } from "drizzle-orm";
 import { announcements, deliveries, lessonCompletions, sessions } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { SESSION_COOKIE_NAME } from "@/accounts/session";
 import type { Database } from "@/lib/db";
 import type { GeneratedData } from "./generate";

@@ -3,22 +3,13 @@
  * `npm run worker`. Each domain registers its periodic job here.
  */
 import { log, errorMessage } from "@/lib/log";
-import { accessibilityMailJob } from "@/accessibility/job";
-import { alertsJob } from "@/alerts/job";
-import { accountsCleanupJob } from "@/accounts/cleanup";
-import { pressPublishJob } from "@/press/job";
+import { alertsJob } from "@/alerts";
+import { accountsCleanupJob } from "@/accounts";
+import { pressPublishJob } from "@/press";
+import { outboundMailJob } from "@/outbox";
+import type { BackgroundJob } from "@/lib/job";
 
-export interface BackgroundJob {
-  name: string;
-  /** Milliseconds between runs. */
-  intervalMs: number;
-  /** One pass; returns quickly when there is nothing to do. */
-  run(signal: AbortSignal): Promise<void>;
-  /** Releases resources such as pooled connections. */
-  close?(): Promise<void>;
-}
-
-export const JOBS: BackgroundJob[] = [accessibilityMailJob, alertsJob(), accountsCleanupJob, pressPublishJob];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob];
 
 export interface RunningJobs {
   stop(): Promise<void>;
@@ -30,7 +21,15 @@ export function startBackgroundJobs(jobs: BackgroundJob[] = JOBS): RunningJobs {
   const loops = jobs.map(async (job) => {
     log("info", "job.started", { job: job.name, intervalMs: job.intervalMs });
     let passes = 0;
+    // A wake-up during a pass starts the next one at once; during the pause it ends the pause.
+    let woken = false;
+    let endPause: (() => void) | undefined;
+    const unsubscribe = job.onWake?.(() => {
+      woken = true;
+      endPause?.();
+    });
     while (!controller.signal.aborted) {
+      woken = false;
       const started = performance.now();
       passes += 1;
       try {
@@ -39,14 +38,20 @@ export function startBackgroundJobs(jobs: BackgroundJob[] = JOBS): RunningJobs {
       } catch (error) {
         log("error", "job.failed", { job: job.name, pass: passes, ms: Math.round(performance.now() - started), error: errorMessage(error) });
       }
+      if (woken) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, job.intervalMs);
-        controller.signal.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          controller.signal.removeEventListener("abort", done);
+          endPause = undefined;
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, job.intervalMs);
+        endPause = done;
+        controller.signal.addEventListener("abort", done, { once: true });
       });
     }
+    unsubscribe?.();
     await job.close?.();
     log("info", "job.stopped", { job: job.name, passes });
   });

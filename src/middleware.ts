@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
 import { applySecurityHeaders, isForbiddenCrossSitePost } from "@/lib/http";
 import { log, errorMessage } from "@/lib/log";
-import { isDatabaseUnavailable } from "@/lib/db-errors";
+import { isDatabaseUnavailable } from "@/lib/unavailable";
 import { backOfficeRole, guard, resumeSession } from "@/accounts";
 
 /** Gives every request an id, logs it as one JSON line and adds security headers. */

@@ -44,16 +44,54 @@ export const accessibilityReports = sqliteTable("accessibility_reports", {
   description: text("description").notNull(),
   status: text("status", { enum: ["received", "answered"] }).notNull().default("received"),
   createdAt: createdAt(),
-  /** When the notice reached the office; null while it is still to be sent. */
-  officeMailedAt: integer("office_mailed_at", { mode: "timestamp_ms" }),
-  /** When the receipt reached the sender; null while it is still to be sent. */
-  receiptMailedAt: integer("receipt_mailed_at", { mode: "timestamp_ms" }),
-  /** Next retry of whichever message is missing (also a lease while one process sends); null when nothing is due. */
-  nextMailAt: integer("next_mail_at", { mode: "timestamp_ms" }),
-  mailAttempts: integer("mail_attempts").notNull().default(0),
-  /** Last delivery failure, without addresses. */
-  mailError: text("mail_error"),
-}, (t) => [index("accessibility_reports_next_mail_idx").on(t.nextMailAt)]);
+});
+
+/** Kinds of transactional message (one person, one event), for the back office and logs. */
+export const OUTBOUND_MAIL_KINDS = [
+  "account_verification",
+  "account_already_registered",
+  "password_reset",
+  "password_changed",
+  "subscription_confirmation",
+  "subscription_already_active",
+  "subscription_welcome",
+  "accessibility_office",
+  "accessibility_receipt",
+] as const;
+export type OutboundMailKind = (typeof OUTBOUND_MAIL_KINDS)[number];
+
+/** queued: waits for the sender (a lease marks the one sending it); sent; failed (permanent error or too many attempts). */
+export const OUTBOUND_MAIL_STATUSES = ["queued", "sent", "failed"] as const;
+
+/**
+ * The durable queue of transactional mail: written in the same transaction as
+ * what causes it, sent by the worker with the alert deliveries' lease and
+ * backoff. The rendered message is stored because links carry one-time tokens
+ * that exist only when it is queued; the body is cleared once it is sent.
+ */
+export const outboundMail = sqliteTable(
+  "outbound_mail",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: OUTBOUND_MAIL_KINDS }).notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    bodyText: text("body_text").notNull(),
+    bodyHtml: text("body_html"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
+    /** Fixed when queued, so a resend after a crash carries the same Message-ID. */
+    messageId: text("message_id").notNull(),
+    status: text("status", { enum: OUTBOUND_MAIL_STATUSES }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseUntil: integer("lease_until", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outbound_mail_due_idx").on(t.status, t.nextAttemptAt), index("outbound_mail_created_idx").on(t.createdAt)],
+);
 
 /**
  * One-time tokens of create forms (hidden field `_modulo`): the first post with

@@ -1,4 +1,4 @@
-import type { BackgroundJob } from "@/jobs";
+import type { BackgroundJob } from "@/lib/job";
 import { getDb } from "@/lib/db";
 import { pruneRateLimits } from "./rate-limit";
 import { deleteExpiredSessions } from "./session";

@@ -9,9 +9,8 @@ import { and, asc, eq, isNull, ne } from "drizzle-orm";
 import { users, type Role } from "@db/schema";
 import { getDb } from "@/lib/db";
 import { recordAudit, type Actor } from "@/lib/audit";
-import { log, errorMessage } from "@/lib/log";
 import { Refusal } from "@/lib/refusal";
-import { mailer, type OutgoingMail } from "@/mail";
+import { queueMail } from "@/outbox";
 import { hashPassword, passwordProblem, spendPasswordCheck, verifyPassword } from "./password";
 import { hitRateLimits, RATE_RULES } from "./rate-limit";
 import { consumeToken, issueToken, tokenOwner } from "./tokens";
@@ -28,15 +27,6 @@ export class AccountError extends Refusal {
 /** The audit-log actor for a signed-in person. */
 export function actorOf(user: Pick<SessionUser, "id" | "name" | "role">): Actor {
   return { id: user.id, label: `${user.name} (${user.role})` };
-}
-
-/** Mail whose failure must not change the answer the person sees; failures are logged. */
-async function sendQuietly(mail: OutgoingMail, event: string): Promise<void> {
-  try {
-    await mailer().send(mail);
-  } catch (error) {
-    log("error", event, { error: errorMessage(error) });
-  }
 }
 
 async function findByEmail(email: string) {
@@ -56,13 +46,13 @@ export async function registerUser(input: RegistrationInput, client: { ip: strin
   if (problem) throw new AccountError(problem, "password");
   const passwordHash = await hashPassword(input.password);
   const existing = await findByEmail(input.email);
+  const db = await getDb();
   if (existing) {
-    await sendQuietly(alreadyRegisteredMessage(existing.email, existing.name), "accounts.mail_failed");
+    await queueMail(db, "account_already_registered", alreadyRegisteredMessage(existing.email, existing.name));
     return;
   }
-  const db = await getDb();
   const id = randomUUID();
-  const token = await db.transaction(async (tx) => {
+  await db.transaction(async (tx) => {
     await tx.insert(users).values({
       id,
       email: input.email,
@@ -72,9 +62,9 @@ export async function registerUser(input: RegistrationInput, client: { ip: strin
       passwordHash,
       role: "learner",
     });
-    return issueToken(tx, id, "verify_email");
+    const token = await issueToken(tx, id, "verify_email");
+    await queueMail(tx, "account_verification", verificationMessage(input.email, input.name, token));
   });
-  await sendQuietly(verificationMessage(input.email, input.name, token), "accounts.mail_failed");
 }
 
 /** Confirms an address from the emailed link; false when the link is unknown, expired or used. */
@@ -109,8 +99,10 @@ export async function authenticate(input: { email: string; password: string }, c
   if (!valid || user.deactivatedAt) return { ok: false, reason: "invalid" };
   if (!user.emailVerifiedAt) {
     const db = await getDb();
-    const token = await issueToken(db, user.id, "verify_email");
-    await sendQuietly(verificationMessage(user.email, user.name, token), "accounts.mail_failed");
+    await db.transaction(async (tx) => {
+      const token = await issueToken(tx, user.id, "verify_email");
+      await queueMail(tx, "account_verification", verificationMessage(user.email, user.name, token));
+    });
     return { ok: false, reason: "unverified" };
   }
   return { ok: true, userId: user.id };
@@ -136,8 +128,8 @@ export async function signOutEverywhere(user: { id: string }, sessionId: string,
 
 /**
  * Emails a reset link when the address belongs to an active account. The
- * caller always shows the same answer; the mail leaves in the background so
- * the response time does not depend on whether one was sent.
+ * caller always shows the same answer; the mail is queued with the token and
+ * leaves in the background, so the response time does not depend on sending.
  */
 export async function requestPasswordReset(email: string, client: { ip: string }): Promise<void> {
   await hitRateLimits([
@@ -147,8 +139,10 @@ export async function requestPasswordReset(email: string, client: { ip: string }
   const user = await findByEmail(email);
   if (!user || user.deactivatedAt) return;
   const db = await getDb();
-  const token = await issueToken(db, user.id, "reset_password");
-  void sendQuietly(resetMessage(user.email, user.name, token), "accounts.mail_failed");
+  await db.transaction(async (tx) => {
+    const token = await issueToken(tx, user.id, "reset_password");
+    await queueMail(tx, "password_reset", resetMessage(user.email, user.name, token));
+  });
 }
 
 /** True when a reset link can still be used (the page checks before showing the form). */
@@ -174,11 +168,11 @@ export async function resetPassword(token: string, password: string): Promise<vo
     if (!userId) return false;
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    await queueMail(tx, "password_changed", passwordChangedMessage(owner.email, owner.name));
     return true;
   });
   if (!changed) throw invalid;
   await endAllSessions(owner.id);
-  await sendQuietly(passwordChangedMessage(owner.email, owner.name), "accounts.mail_failed");
 }
 
 /** Changes the password of a signed-in person; other devices are signed out, this one gets a new session. */
@@ -194,10 +188,13 @@ export async function changePassword(
   }
   const problem = passwordProblem(input.password, user);
   if (problem) throw new AccountError(problem, "password");
-  await db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(eq(users.id, user.id));
+  const passwordHash = await hashPassword(input.password);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+    await queueMail(tx, "password_changed", passwordChangedMessage(user.email, user.name));
+  });
   await endAllSessions(user.id);
   await startSession(user.id, cookies);
-  await sendQuietly(passwordChangedMessage(user.email, user.name), "accounts.mail_failed");
 }
 
 /** The editable profile of a signed-in person. */

@@ -1,5 +1,4 @@
 /** Alerts: subscriptions, the delivery pipeline, RSS feeds and the back-office status. */
-export { announce, type AnnouncementInput } from "./outbox";
 export {
   accountSubscriberId,
   confirmSubscription,

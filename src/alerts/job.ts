@@ -4,11 +4,11 @@
  * copies may run against one database.
  */
 import { config } from "@/config";
-import type { BackgroundJob } from "@/jobs";
+import type { BackgroundJob } from "@/lib/job";
 import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { createMailer, type Mailer } from "@/mail";
-import { conventionMatchesQuery, parseCatalogQuery } from "@/catalog/query";
+import { conventionMatchesQuery, parseCatalogQuery } from "@/catalog";
 import { createExpiryWarnings, purgeUnconfirmed } from "./maintenance";
 import { linkSecret } from "./secret";
 import { createOutboxStore } from "./store";

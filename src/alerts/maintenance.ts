@@ -6,13 +6,13 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { conventions, conventionWatches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
-import { addDays, todayInItaly } from "@/catalog/query";
-import { announce } from "./outbox";
+import { addDays, todayInItaly } from "@/catalog";
+import { announce } from "@/outbox";
 
 /** Days before the end date at which a warning goes out (tightest first). */
-export const EXPIRY_THRESHOLDS_DAYS = [30, 90] as const;
+const EXPIRY_THRESHOLDS_DAYS = [30, 90] as const;
 /** Share of the ceiling used at which a warning goes out (highest first). */
-export const CEILING_THRESHOLDS_PCT = [95, 80] as const;
+const CEILING_THRESHOLDS_PCT = [95, 80] as const;
 
 export interface ConventionFacts {
   id: number;

@@ -3,7 +3,7 @@
  * step feeds them one batch of subscribers at a time.
  */
 import type { AnnouncementKind } from "@db/schema";
-import { NATIONAL_REGION } from "@/catalog/labels";
+import { NATIONAL_REGION } from "@/catalog";
 
 export interface Interests {
   kinds: AnnouncementKind[];

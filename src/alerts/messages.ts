@@ -86,7 +86,7 @@ Annulla l'iscrizione: ${links.unsubscribe}`,
 }
 
 /** Headers that mail clients and filters expect on list mail, with one-click unsubscribe (RFC 8058, RFC 2369, RFC 3834). */
-export function listHeaders(ctx: MessageContext, links: SubscriberLinks): Record<string, string> {
+function listHeaders(ctx: MessageContext, links: SubscriberLinks): Record<string, string> {
   const host = new URL(ctx.siteUrl).hostname;
   return {
     "List-Unsubscribe": `<${links.unsubscribe}>`,

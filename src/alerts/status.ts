@@ -5,7 +5,7 @@ import { recordAudit, type Actor } from "@/lib/audit";
 import { getDb } from "@/lib/db";
 
 /** Announcements per back-office page. */
-export const STATUS_PAGE_SIZE = 30;
+const STATUS_PAGE_SIZE = 30;
 /** Failures listed on one announcement's page. */
 const FAILURES_SHOWN = 200;
 

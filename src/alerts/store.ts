@@ -8,7 +8,7 @@
  * several machines need synchronised clocks (NTP), as any lease does.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { announcements, conventions, deliveries, savedSearches, subscribers } from "@db/schema";
+import { announcements, deliveries, savedSearches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import type { Interests } from "./matching";
 
@@ -272,11 +272,4 @@ export function createOutboxStore(db: Database): OutboxStore {
         .where(and(inArray(deliveries.id, deliveryIds), eq(deliveries.leaseOwner, owner)));
     },
   };
-}
-
-/** The convention an announcement is about, for matching saved searches. */
-export async function announcedConvention(db: Database, announcement: AnnouncementRow) {
-  if (announcement.entityType !== "convention") return null;
-  const [row] = await db.select().from(conventions).where(eq(conventions.id, Number(announcement.entityId)));
-  return row ?? null;
 }

@@ -8,12 +8,10 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { aggregators, categories, conventionLots, conventions, conventionWatches, deliveries, savedSearches, subscribers, type AnnouncementKind } from "@db/schema";
 import { config } from "@/config";
 import { getDb, type Database } from "@/lib/db";
-import { log, errorMessage } from "@/lib/log";
 import { Refusal } from "@/lib/refusal";
-import { mailer } from "@/mail";
-import { hitRateLimits, type RateRule } from "@/accounts/rate-limit";
-import { catalogQueryString, hasFilters, parseCatalogQuery } from "@/catalog/query";
-import { NATIONAL_REGION, REGIONS } from "@/catalog/labels";
+import { queueMail } from "@/outbox";
+import { hitRateLimits, type RateRule } from "@/accounts";
+import { catalogQueryString, hasFilters, NATIONAL_REGION, parseCatalogQuery, REGIONS } from "@/catalog";
 import { subscriberLinks } from "./links";
 import { SUBSCRIBABLE_KINDS, type Interests } from "./matching";
 import { buildAlreadySubscribedMessage, buildConfirmationMessage, buildWelcomeMessage, KIND_LABELS } from "./messages";
@@ -53,7 +51,7 @@ export interface SubscriptionOptions {
 }
 
 /** The choices offered on the forms, read from the catalog. */
-export async function subscriptionOptions(): Promise<SubscriptionOptions> {
+async function subscriptionOptions(): Promise<SubscriptionOptions> {
   const db = await getDb();
   const [cats, aggs, regionRows] = await Promise.all([
     db.select({ id: categories.id, name: categories.name }).from(categories).orderBy(asc(categories.name)),
@@ -103,7 +101,7 @@ export interface SavedSearchInput {
  * Turns a catalog query string into a saved search: the catalog's own parser
  * cleans it, so an alert means exactly "this would be in my results".
  */
-export async function savedSearchFromQueryString(raw: string): Promise<SavedSearchInput | null> {
+async function savedSearchFromQueryString(raw: string): Promise<SavedSearchInput | null> {
   const parsed = parseCatalogQuery(new URLSearchParams(raw.slice(0, 2000))).query;
   if (!hasFilters(parsed)) return null;
   const canonical = new URLSearchParams(catalogQueryString({ ...parsed, page: 1 }));
@@ -130,7 +128,7 @@ export async function savedSearchFromQueryString(raw: string): Promise<SavedSear
 }
 
 /** The convention someone asks to watch, or a refusal when it does not exist. */
-export async function watchableConvention(id: number): Promise<{ id: number; title: string; slug: string }> {
+async function watchableConvention(id: number): Promise<{ id: number; title: string; slug: string }> {
   const db = await getDb();
   const [row] = await db.select({ id: conventions.id, title: conventions.title, slug: conventions.slug }).from(conventions).where(eq(conventions.id, id));
   if (!row) throw new SubscriptionError("La convenzione indicata non esiste più.", "convenzione");
@@ -148,13 +146,16 @@ export interface SubscribeRequest extends InterestsInput {
 }
 
 /** What the page tells the visitor: always the same for any address, so nobody learns who is subscribed. */
-export type SubscribeOutcome = "check-inbox" | "confirmed" | "mail-failed";
+export type SubscribeOutcome = "check-inbox" | "confirmed";
 
 function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-async function follow(db: Database, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined): Promise<void> {
+/** What reads and writes subscriptions: the database or an open transaction. */
+type Store = Pick<Database, "all" | "select" | "insert">;
+
+async function follow(db: Store, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined): Promise<void> {
   const [counts] = await db.all<{ n: number }>(sql`SELECT (SELECT count(*) FROM ${savedSearches} WHERE subscriber_id = ${subscriberId})
     + (SELECT count(*) FROM ${conventionWatches} WHERE subscriber_id = ${subscriberId}) AS n`);
   if (Number(counts?.n ?? 0) >= MAX_FOLLOWED && (search || conventionId)) {
@@ -210,7 +211,8 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
     if (search) offer.set("ricerca", new URLSearchParams(search.query).toString());
     if (request.conventionId !== undefined) offer.set("convenzione", String(request.conventionId));
     const preferences = `${subscriberLinks(cfg.siteUrl, secret, existing.id).preferences}${offer.size ? `&${offer}` : ""}`;
-    return (await sendSafely(buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences))) ? "check-inbox" : "mail-failed";
+    await queueMail(db, "subscription_already_active", buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences));
+    return "check-inbox";
   }
 
   const token = randomBytes(32).toString("base64url");
@@ -228,28 +230,22 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
     unsubscribedAt: null,
     failureCount: 0,
   };
-  const [row] = await db
-    .insert(subscribers)
-    .values(values)
-    .onConflictDoUpdate({ target: subscribers.email, set: values })
-    .returning({ id: subscribers.id });
-  await follow(db, row!.id, search, request.conventionId);
-  if (verifiedUser) {
-    await sendWelcome(db, row!.id);
-    return "confirmed";
-  }
-  const confirmUrl = `${cfg.siteUrl}/avvisi/conferma?t=${token}`;
-  return (await sendSafely(buildConfirmationMessage({ siteUrl: cfg.siteUrl }, email, confirmUrl, CONFIRM_VALID_HOURS))) ? "check-inbox" : "mail-failed";
-}
-
-async function sendSafely(mail: Parameters<ReturnType<typeof mailer>["send"]>[0]): Promise<boolean> {
-  try {
-    await mailer().send(mail);
-    return true;
-  } catch (error) {
-    log("warn", "alerts.transactional_mail_failed", { error: errorMessage(error) });
-    return false;
-  }
+  // The subscription, what it follows and its message are written together: nothing half-done, no lost message.
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(subscribers)
+      .values(values)
+      .onConflictDoUpdate({ target: subscribers.email, set: values })
+      .returning({ id: subscribers.id });
+    await follow(tx, row!.id, search, request.conventionId);
+    if (verifiedUser) {
+      await queueWelcome(tx, row!.id, secret);
+    } else {
+      const confirmUrl = `${cfg.siteUrl}/avvisi/conferma?t=${token}`;
+      await queueMail(tx, "subscription_confirmation", buildConfirmationMessage({ siteUrl: cfg.siteUrl }, email, confirmUrl, CONFIRM_VALID_HOURS));
+    }
+  });
+  return verifiedUser ? "confirmed" : "check-inbox";
 }
 
 /** Whether a confirmation token is still good (the page shows the confirm button only then). */
@@ -265,19 +261,24 @@ export async function isConfirmTokenValid(token: string, now = new Date()): Prom
 /** Confirms a pending subscription by its emailed token and sends the welcome message. Null for a bad or expired token. */
 export async function confirmSubscription(token: string, now = new Date()): Promise<{ subscriberId: number; preferencesUrl: string } | null> {
   const db = await getDb();
-  const [row] = await db
-    .update(subscribers)
-    .set({ status: "confirmed", confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null })
-    .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending"), sql`${subscribers.confirmExpiresAt} > ${now.getTime()}`))
-    .returning({ id: subscribers.id });
+  const secret = await linkSecret(db);
+  const row = await db.transaction(async (tx) => {
+    const [confirmed] = await tx
+      .update(subscribers)
+      .set({ status: "confirmed", confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null })
+      .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending"), sql`${subscribers.confirmExpiresAt} > ${now.getTime()}`))
+      .returning({ id: subscribers.id });
+    if (confirmed) await queueWelcome(tx, confirmed.id, secret);
+    return confirmed;
+  });
   if (!row) return null;
-  await sendWelcome(db, row.id);
-  const links = subscriberLinks(config().siteUrl, await linkSecret(db), row.id);
+  const links = subscriberLinks(config().siteUrl, secret, row.id);
   return { subscriberId: row.id, preferencesUrl: links.preferences };
 }
 
-async function sendWelcome(db: Database, subscriberId: number): Promise<void> {
-  const view = await loadPreferences(subscriberId);
+/** Queues the welcome message, reading the subscription through `tx` so it lists what that transaction wrote. */
+async function queueWelcome(tx: Store, subscriberId: number, secret: string): Promise<void> {
+  const view = await preferencesView(tx, subscriberId, secret);
   if (!view) return;
   const options = await subscriptionOptions();
   const names = (list: Option[], ids: string[]) => ids.map((id) => list.find((o) => o.id === id)?.name ?? id).join(", ");
@@ -292,7 +293,7 @@ async function sendWelcome(db: Database, subscriberId: number): Promise<void> {
   topics.push(...view.searches.map((s) => `Ricerca salvata: ${s.label}`));
   topics.push(...view.watches.map((w) => `Scadenza e massimale di «${w.title}»`));
   const cfg = config();
-  await sendSafely(buildWelcomeMessage({ siteUrl: cfg.siteUrl }, view.email, { topics, frequency: view.frequency }, subscriberLinks(cfg.siteUrl, await linkSecret(db), subscriberId)));
+  await queueMail(tx, "subscription_welcome", buildWelcomeMessage({ siteUrl: cfg.siteUrl }, view.email, { topics, frequency: view.frequency }, subscriberLinks(cfg.siteUrl, secret, subscriberId)));
 }
 
 /** The subscriber a signed link names, or null when the link is forged or the subscription is gone. */
@@ -319,6 +320,10 @@ export interface PreferencesView {
 
 export async function loadPreferences(subscriberId: number): Promise<PreferencesView | null> {
   const db = await getDb();
+  return preferencesView(db, subscriberId, await linkSecret(db));
+}
+
+async function preferencesView(db: Store, subscriberId: number, secret: string): Promise<PreferencesView | null> {
   const [row] = await db.select().from(subscribers).where(eq(subscribers.id, subscriberId));
   if (!row) return null;
   const [searches, watches] = await Promise.all([
@@ -330,7 +335,6 @@ export async function loadPreferences(subscriberId: number): Promise<Preferences
       .where(eq(conventionWatches.subscriberId, subscriberId))
       .orderBy(asc(conventionWatches.id)),
   ]);
-  const secret = await linkSecret(db);
   return {
     id: row.id,
     email: row.email,

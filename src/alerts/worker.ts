@@ -19,6 +19,7 @@
 import { randomUUID } from "node:crypto";
 import { errorMessage, log } from "@/lib/log";
 import { classify, type Mailer } from "@/mail";
+import { MAX_SEND_ATTEMPTS, RETRY_MAX_MS, retryDelay } from "@/outbox";
 import { subscriberLinks, deliveryMessageId, digestMessageId } from "./links";
 import { matchesInterests } from "./matching";
 import { buildAlertMessage, buildDigestMessage, type MessageContext } from "./messages";
@@ -73,8 +74,8 @@ export function workerConfig(input: Partial<WorkerConfig> = {}): WorkerConfig {
     fanoutLeaseMs: clamp(input.fanoutLeaseMs, 15_000, 1_000, 600_000),
     leaseMarginMs: clamp(input.leaseMarginMs, 90_000, 0, leaseMs - 500),
     retryBaseMs: clamp(input.retryBaseMs, 60_000, 10, 86_400_000),
-    retryMaxMs: clamp(input.retryMaxMs, 6 * 3_600_000, 10, 7 * 86_400_000),
-    maxAttempts: clamp(input.maxAttempts, 8, 1, 50),
+    retryMaxMs: clamp(input.retryMaxMs, RETRY_MAX_MS, 10, 7 * 86_400_000),
+    maxAttempts: clamp(input.maxAttempts, MAX_SEND_ATTEMPTS, 1, 50),
     suppressAfter: clamp(input.suppressAfter, 3, 1, 100),
     digestBatchSize: clamp(input.digestBatchSize, 50, 1, 1000),
     owner: input.owner ?? randomUUID(),
@@ -90,12 +91,6 @@ export function nextDigestAt(now: number): number {
   let slot = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + daysToMonday, 7);
   if (slot <= now) slot += 7 * 86_400_000;
   return slot;
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
-export function retryDelay(cfg: Pick<WorkerConfig, "retryBaseMs" | "retryMaxMs">, attempts: number, random: number): number {
-  const ceiling = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
 /** Saved-search matcher, supplied by the catalog (same query code as the catalog page). */

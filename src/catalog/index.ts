@@ -44,6 +44,7 @@ export { searchTerms, toFtsQuery } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
 export { getCatalogPage, getComparisonPage } from "./pages";
 export { purchaseGuide, type PurchaseGuide } from "./purchase";
+export { catalogSeed } from "./seed";
 export {
   catalogEditorForm,
   conventionCodec,

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { toolLinks, tools } from "@db/schema";
 import { ContentFileError, describePath, loadYaml } from "@/lib/content-files";
-import type { SeedStep } from "@/seed";
+import type { SeedStep } from "@/lib/seed-step";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed, ToolSeed, type ConventionInput } from "./seed-schema";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
@@ -13,7 +13,7 @@ function excluded(columns: string[]) {
 }
 
 /** Convention files: facts from the press releases, then the demonstration entries. */
-export const CONVENTION_FILES = ["conventions.yaml", "conventions-esempi.yaml"];
+const CONVENTION_FILES = ["conventions.yaml", "conventions-esempi.yaml"];
 
 /**
  * Writes every entry of a file through `write`; a refused entry (unknown

@@ -19,16 +19,15 @@ import {
   type AnnouncementKind,
   type ConventionStatus,
 } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
-import { getDb, type Database } from "@/lib/db";
+import { getDb, type Database, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
 import { LOT_COLUMNS } from "./query";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
 
 /** The database or an open transaction. */
-export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** A write refused because of the data (unknown reference, slug taken); names the field. */
 export class CatalogWriteError extends Refusal {
@@ -39,7 +38,7 @@ export interface WriteOptions {
   /** Who is writing; recorded in the audit log. The seed loader passes none. */
   actor?: Actor;
   /** Run inside this transaction instead of opening one. */
-  tx?: Tx;
+  tx?: Transaction;
 }
 
 export interface WriteResult {
@@ -49,7 +48,7 @@ export interface WriteResult {
   unchanged: boolean;
 }
 
-async function inTransaction<T>(options: WriteOptions, work: (tx: Tx) => Promise<T>): Promise<T> {
+async function inTransaction<T>(options: WriteOptions, work: (tx: Transaction) => Promise<T>): Promise<T> {
   if (options.tx) return work(options.tx);
   const db = await getDb();
   return db.transaction(work);
@@ -64,13 +63,13 @@ const ANNOUNCED_STATUSES: Partial<Record<ConventionStatus, AnnouncementKind>> = 
   active: "convention",
 };
 
-async function requireAggregator(tx: Tx, id: string, field: string) {
+async function requireAggregator(tx: Transaction, id: string, field: string) {
   const [row] = await tx.select({ id: aggregators.id, region: aggregators.region }).from(aggregators).where(eq(aggregators.id, id));
   if (!row) throw new CatalogWriteError(`il soggetto aggregatore «${id}» non esiste`, field);
   return row;
 }
 
-async function requireCategory(tx: Tx, id: string, field: string) {
+async function requireCategory(tx: Transaction, id: string, field: string) {
   const [row] = await tx.select({ id: categories.id }).from(categories).where(eq(categories.id, id));
   if (!row) throw new CatalogWriteError(`la categoria «${id}» non esiste`, field);
 }

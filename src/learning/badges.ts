@@ -7,16 +7,16 @@
 import { absoluteUrl } from "@/lib/http";
 import { config } from "@/config";
 import { SITE_NAME, SITE_TAGLINE } from "@/lib/site";
-import type { Database } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import { currentVersion } from "./courses";
 import { verifyCertificate } from "./certificates";
 
 const CONTEXT = "https://w3id.org/openbadges/v2";
 
-export const issuerUrl = () => absoluteUrl("/badges/issuer.json");
-export const badgeClassUrl = (courseSlug: string) => absoluteUrl(`/badges/classes/${courseSlug}.json`);
-export const assertionUrl = (code: string) => absoluteUrl(`/badges/assertions/${code}.json`);
-export const badgeImageUrl = (courseSlug: string) => absoluteUrl(`/badges/images/${courseSlug}.svg`);
+const issuerUrl = () => absoluteUrl("/badges/issuer.json");
+const badgeClassUrl = (courseSlug: string) => absoluteUrl(`/badges/classes/${courseSlug}.json`);
+const assertionUrl = (code: string) => absoluteUrl(`/badges/assertions/${code}.json`);
+const badgeImageUrl = (courseSlug: string) => absoluteUrl(`/badges/images/${courseSlug}.svg`);
 
 export function issuerProfile() {
   return {
@@ -31,7 +31,8 @@ export function issuerProfile() {
 }
 
 /** The BadgeClass of a course; null when the course is unknown. */
-export async function badgeClass(db: Database, courseSlug: string) {
+export async function badgeClass(courseSlug: string) {
+  const db = await getDb();
   const version = await currentVersion(db, courseSlug);
   if (!version) return null;
   const { structure } = version;
@@ -52,8 +53,9 @@ export async function badgeClass(db: Database, courseSlug: string) {
 }
 
 /** The hosted Assertion of a certificate; a revoked one says so. Null when the code is unknown. */
-export async function badgeAssertion(db: Database, code: string) {
-  const found = await verifyCertificate(db, code);
+export async function badgeAssertion(code: string) {
+  const db = await getDb();
+  const found = await verifyCertificate(code);
   if (found.status === "unknown") return null;
   const c = found.certificate;
   return {
@@ -74,7 +76,8 @@ function escapeXml(text: string): string {
 }
 
 /** A simple badge picture with the course title, for badge backpacks. */
-export async function badgeImage(db: Database, courseSlug: string): Promise<string | null> {
+export async function badgeImage(courseSlug: string): Promise<string | null> {
+  const db = await getDb();
   const version = await currentVersion(db, courseSlug);
   if (!version) return null;
   const words = version.structure.title.split(/\s+/);

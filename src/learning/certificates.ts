@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, or, sql, type Column } from "drizzle-orm";
 import { certificates, enrolments, users, type CourseStructure } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { getDb, type Database, type Transaction } from "@/lib/db";
 import { recordAudit, type Actor } from "@/lib/audit";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -37,11 +37,10 @@ export function recipientIdentity(email: string, salt: string): string {
   return `sha256$${createHash("sha256").update(email.trim().toLowerCase() + salt).digest("hex")}`;
 }
 
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** Inserts the certificate (once per learner and course) and marks the enrolment completed. Returns its code. */
 export async function issueCertificate(
-  tx: Tx,
+  tx: Transaction,
   input: { userId: string; courseSlug: string; versionId: number; structure: CourseStructure; score: number },
 ): Promise<string> {
   const [existing] = await tx
@@ -79,7 +78,8 @@ export type Verification =
   | { status: "valid" | "revoked"; code: string; certificate: Certificate };
 
 /** Looks a code up for the public verification page, the PDF and the badge. */
-export async function verifyCertificate(db: Database, input: string): Promise<Verification> {
+export async function verifyCertificate(input: string): Promise<Verification> {
+  const db = await getDb();
   const code = normaliseCode(input);
   if (!code) return { status: "unknown", code: null };
   const [certificate] = await db.select().from(certificates).where(eq(certificates.code, code));
@@ -90,7 +90,8 @@ export async function verifyCertificate(db: Database, input: string): Promise<Ve
 export type RevokeResult = "revoked" | "already-revoked" | "unknown";
 
 /** Revokes a certificate and records who did it and why. */
-export async function revokeCertificate(db: Database, actor: Actor, input: string, reason: string): Promise<RevokeResult> {
+export async function revokeCertificate(actor: Actor, input: string, reason: string): Promise<RevokeResult> {
+  const db = await getDb();
   const code = normaliseCode(input);
   if (!code) return "unknown";
   return db.transaction(async (tx) => {
@@ -104,7 +105,8 @@ export async function revokeCertificate(db: Database, actor: Actor, input: strin
 }
 
 /** Certificates for the back office, newest first, optionally filtered by code, name or course. */
-export async function listCertificates(db: Database, query = ""): Promise<Certificate[]> {
+export async function listCertificates(query = ""): Promise<Certificate[]> {
+  const db = await getDb();
   const q = query.trim().toLowerCase();
   const contains = (column: Column) => sql`instr(lower(${column}), ${q}) > 0`;
   return db

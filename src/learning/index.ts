@@ -10,3 +10,4 @@ export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges"
 export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type ReportRow, type ReportView } from "./reports";
 export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
 export { learningSeed } from "./seed";
+export { slug, LessonSlug } from "./schema";

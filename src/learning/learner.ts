@@ -1,7 +1,7 @@
 /** What learners do: browse, enrol, read lessons, mark them done, see their dashboard. */
 import { and, eq, sql } from "drizzle-orm";
 import { enrolments, lessonCompletions } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import {
   currentVersion,
   currentVersions,
@@ -21,7 +21,8 @@ export interface CatalogEntry {
 }
 
 /** The course catalog; with a user id, each course also carries that learner's progress. */
-export async function courseCatalog(db: Database, userId: string | null): Promise<CatalogEntry[]> {
+export async function courseCatalog(userId: string | null): Promise<CatalogEntry[]> {
+  const db = await getDb();
   const versions = await currentVersions(db);
   return Promise.all(
     versions.map(async (v) => ({
@@ -32,7 +33,8 @@ export async function courseCatalog(db: Database, userId: string | null): Promis
 }
 
 /** One course's syllabus and, for a signed-in learner, their progress and where to resume. */
-export async function courseDetail(db: Database, slug: string, userId: string | null) {
+export async function courseDetail(slug: string, userId: string | null) {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return null;
   const state = userId ? await learnerState(db, userId, slug, version.structure) : null;
@@ -44,7 +46,8 @@ export async function courseDetail(db: Database, slug: string, userId: string | 
 }
 
 /** Enrols a learner in the current version (idempotent). Returns false when the course does not exist. */
-export async function enrol(db: Database, userId: string, slug: string): Promise<{ ok: false } | { ok: true; firstLesson: string }> {
+export async function enrol(userId: string, slug: string): Promise<{ ok: false } | { ok: true; firstLesson: string }> {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return { ok: false };
   await db
@@ -58,7 +61,8 @@ export async function enrol(db: Database, userId: string, slug: string): Promise
  * A lesson with its neighbours and catalog links. For an enrolled learner it
  * also records the lesson as their current position.
  */
-export async function openLesson(db: Database, slug: string, lessonSlug: string, userId: string | null) {
+export async function openLesson(slug: string, lessonSlug: string, userId: string | null) {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return null;
   const lessons = lessonsOf(version.structure);
@@ -88,7 +92,8 @@ export async function openLesson(db: Database, slug: string, lessonSlug: string,
 export type CompleteResult = { ok: false } | { ok: true; next: string | null; allDone: boolean };
 
 /** Marks a lesson done (enrolling first if needed); repeating it changes nothing. */
-export async function completeLesson(db: Database, userId: string, slug: string, lessonSlug: string): Promise<CompleteResult> {
+export async function completeLesson(userId: string, slug: string, lessonSlug: string): Promise<CompleteResult> {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return { ok: false };
   const lessons = lessonsOf(version.structure);
@@ -116,8 +121,9 @@ export async function completeLesson(db: Database, userId: string, slug: string,
 }
 
 /** The learner's dashboard: enrolled courses with progress and where to resume, most recent first. */
-export async function learnerDashboard(db: Database, userId: string) {
-  const entries = (await courseCatalog(db, userId)).filter((e): e is CatalogEntry & { state: LearnerState } => e.state !== null);
+export async function learnerDashboard(userId: string) {
+  const db = await getDb();
+  const entries = (await courseCatalog(userId)).filter((e): e is CatalogEntry & { state: LearnerState } => e.state !== null);
   const versions = new Map((await currentVersions(db)).map((v) => [v.courseSlug, v.structure]));
   const courses = entries
     .map((e) => ({ ...e, resume: resumeHref(e.course.slug, versions.get(e.course.slug)!, e.state) }))

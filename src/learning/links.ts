@@ -20,11 +20,11 @@ async function coursesMentioning(db: Database, pick: (related: { conventions: st
 }
 
 /** Courses with lessons that link to the convention `slug`. */
-export async function coursesForConvention(slug: string, db?: Database): Promise<CourseLink[]> {
-  return coursesMentioning(db ?? (await getDb()), (r) => r.conventions, slug);
+export async function coursesForConvention(slug: string): Promise<CourseLink[]> {
+  return coursesMentioning(await getDb(), (r) => r.conventions, slug);
 }
 
 /** Courses with lessons that link to the aggregator `id`. */
-export async function coursesForAggregator(id: string, db?: Database): Promise<CourseLink[]> {
-  return coursesMentioning(db ?? (await getDb()), (r) => r.aggregators, id);
+export async function coursesForAggregator(id: string): Promise<CourseLink[]> {
+  return coursesMentioning(await getDb(), (r) => r.aggregators, id);
 }

@@ -5,7 +5,7 @@
  */
 import { and, count, eq } from "drizzle-orm";
 import { quizAttempts, type CourseStructure } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import { currentVersion, learnerState, toPublicCourse } from "./courses";
 import { issueCertificate } from "./certificates";
 
@@ -39,7 +39,7 @@ export interface Grade {
   feedback: QuestionFeedback[];
 }
 
-export function publicQuestions(quiz: Question[]): PublicQuestion[] {
+function publicQuestions(quiz: Question[]): PublicQuestion[] {
   return quiz.map((q) => ({ id: q.id, kind: q.kind, prompt: q.prompt, options: q.options.map((o) => ({ id: o.id, text: o.text })) }));
 }
 
@@ -101,7 +101,8 @@ function blockReason(state: Awaited<ReturnType<typeof learnerState>>, maxAttempt
 }
 
 /** The quiz page: questions without answers, past attempts and whether a new one is allowed. */
-export async function quizPage(db: Database, slug: string, userId: string) {
+export async function quizPage(slug: string, userId: string) {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return null;
   const state = await learnerState(db, userId, slug, version.structure);
@@ -129,7 +130,8 @@ export type SubmitResult =
     };
 
 /** Grades and records one attempt; passing issues the certificate in the same transaction. */
-export async function submitQuiz(db: Database, userId: string, slug: string, submitted: Record<string, string[]>): Promise<SubmitResult> {
+export async function submitQuiz(userId: string, slug: string, submitted: Record<string, string[]>): Promise<SubmitResult> {
+  const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return { status: "not-found" };
   const { structure } = version;

@@ -9,7 +9,7 @@
  */
 import { eq, max } from "drizzle-orm";
 import { enrolments, lessonCompletions, quizAttempts, users } from "@db/schema";
-import type { Database } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import { currentVersions } from "./courses";
 
 export interface ReportRow {
@@ -29,7 +29,8 @@ export interface LearningReport {
 
 export const NO_ORGANISATION = "Ente non indicato";
 
-export async function learningReport(db: Database): Promise<LearningReport> {
+export async function learningReport(): Promise<LearningReport> {
+  const db = await getDb();
   const [rows, started, best, versions] = await Promise.all([
     db
       .select({ userId: enrolments.userId, courseSlug: enrolments.courseSlug, completedAt: enrolments.completedAt, organisation: users.organisation })

@@ -1,4 +1,4 @@
-import type { SeedStep } from "@/seed";
+import type { SeedStep } from "@/lib/seed-step";
 import { describeSync, syncCourses } from "./sync";
 
 /** db:seed step: records the course structures of content/courses (new versions only when they changed). */

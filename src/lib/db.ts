@@ -1,6 +1,12 @@
 /**
  * One libSQL client per process. `file:` URLs give the embedded database;
  * `libsql://` or `http(s)://` URLs point the same code at a libSQL server.
+ *
+ * Domain functions reach the database one way: `getDb()` inside the function
+ * (or the transaction they were handed). The process-wide state lives on
+ * globalThis because `npm start` loads this module twice (the built server
+ * bundles its own copy beside the one the background jobs import): both
+ * copies must share one client and one count of open transactions.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -10,12 +16,15 @@ import * as schema from "@db/schema";
 import { config } from "@/config";
 
 /** How long a writer waits for another process's lock before giving up. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /** Connections per client (libSQL's default, stated because each one needs its PRAGMAs). */
 const POOL_SIZE = 20;
 
 export type Database = ReturnType<typeof wrap>;
+
+/** An open interactive transaction, as passed to `db.transaction(async (tx) => …)`. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 function wrap(client: Client) {
   return drizzle(client, { schema, casing: "snake_case" });
@@ -35,26 +44,39 @@ export interface Connection {
  * jobs that run beside the web server await `transactionsSettled()` before
  * each write, so they never interleave with a request's transaction.
  */
-let openTransactions = 0;
-let settledWaiters: (() => void)[] = [];
+interface ProcessState {
+  current?: Promise<Connection>;
+  openTransactions: number;
+  settledWaiters: (() => void)[];
+}
+
+const STATE_KEY = Symbol.for("aggrega.db.state");
+
+function processState(): ProcessState {
+  const holder = globalThis as { [STATE_KEY]?: ProcessState };
+  holder[STATE_KEY] ??= { openTransactions: 0, settledWaiters: [] };
+  return holder[STATE_KEY];
+}
 
 function transactionEnded(): void {
-  openTransactions -= 1;
-  if (openTransactions > 0) return;
-  const waiters = settledWaiters;
-  settledWaiters = [];
+  const state = processState();
+  state.openTransactions -= 1;
+  if (state.openTransactions > 0) return;
+  const waiters = state.settledWaiters;
+  state.settledWaiters = [];
   for (const resolve of waiters) resolve();
 }
 
 /** Resolves at once when no interactive transaction is open in this process, otherwise when the last one ends. */
 export function transactionsSettled(): Promise<void> {
-  return openTransactions === 0 ? Promise.resolve() : new Promise((resolve) => settledWaiters.push(resolve));
+  const state = processState();
+  return state.openTransactions === 0 ? Promise.resolve() : new Promise((resolve) => state.settledWaiters.push(resolve));
 }
 
 function trackTransactions(client: Client): Client {
   const begin = client.transaction.bind(client);
   client.transaction = async (mode?: TransactionMode) => {
-    openTransactions += 1;
+    processState().openTransactions += 1;
     let tx: Awaited<ReturnType<Client["transaction"]>>;
     try {
       tx = await begin(mode);
@@ -99,15 +121,14 @@ export async function openDatabase(url: string, authToken?: string): Promise<Con
   return { client, db: wrap(client), url };
 }
 
-let current: Promise<Connection> | undefined;
-
 /** The process-wide connection, opened from the configuration on first use. */
 export function connection(): Promise<Connection> {
-  current ??= openDatabase(config().databaseUrl, config().DATABASE_AUTH_TOKEN).catch((error) => {
-    current = undefined;
+  const state = processState();
+  state.current ??= openDatabase(config().databaseUrl, config().DATABASE_AUTH_TOKEN).catch((error) => {
+    state.current = undefined;
     throw error;
   });
-  return current;
+  return state.current;
 }
 
 export async function getDb(): Promise<Database> {
@@ -116,12 +137,13 @@ export async function getDb(): Promise<Database> {
 
 /** Replaces the process-wide connection (tests, CLIs given another database). */
 export function useConnection(next: Connection): void {
-  current = Promise.resolve(next);
+  processState().current = Promise.resolve(next);
 }
 
 export async function closeDatabase(): Promise<void> {
-  if (!current) return;
-  const { client } = await current;
-  current = undefined;
+  const state = processState();
+  if (!state.current) return;
+  const { client } = await state.current;
+  state.current = undefined;
   client.close();
 }

@@ -1,4 +1,4 @@
-import type { BackgroundJob } from "@/jobs";
+import type { BackgroundJob } from "@/lib/job";
 import { log } from "@/lib/log";
 import { publishDue } from "./releases";
 import { pruneUnlinkedUploads } from "./uploads";

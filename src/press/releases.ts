@@ -7,16 +7,15 @@
  */
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte } from "drizzle-orm";
 import { aggregators, attachments, categories, pressReleases, pressReleaseTags, type PRESS_STATUSES } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
-import { getDb, type Database } from "@/lib/db";
+import { getDb, type Database, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { config } from "@/config";
 import { fromRomeLocal, startOfRomeYear } from "./time";
 import type { PressFormInput } from "./schemas";
 import { removeStoredFile } from "./attachments";
 
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type PressStatus = (typeof PRESS_STATUSES)[number];
 export type PressRelease = typeof pressReleases.$inferSelect;
 export type AttachmentRow = typeof attachments.$inferSelect;
@@ -50,7 +49,7 @@ export function slugify(title: string): string {
   return slug || "comunicato";
 }
 
-async function uniqueSlug(tx: Tx, title: string): Promise<string> {
+async function uniqueSlug(tx: Transaction, title: string): Promise<string> {
   const base = slugify(title);
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
@@ -64,7 +63,7 @@ export interface Tags {
   categories: string[];
 }
 
-async function checkTags(tx: Tx, tags: Tags): Promise<void> {
+async function checkTags(tx: Transaction, tags: Tags): Promise<void> {
   if (tags.aggregators.length) {
     const found = await tx.select({ id: aggregators.id }).from(aggregators).where(inArray(aggregators.id, tags.aggregators));
     if (found.length !== new Set(tags.aggregators).size) throw new PressError("Uno dei soggetti aggregatori scelti non esiste più.", "aggregators");
@@ -75,7 +74,7 @@ async function checkTags(tx: Tx, tags: Tags): Promise<void> {
   }
 }
 
-async function writeTags(tx: Tx, releaseId: number, tags: Tags): Promise<void> {
+async function writeTags(tx: Transaction, releaseId: number, tags: Tags): Promise<void> {
   await tx.delete(pressReleaseTags).where(eq(pressReleaseTags.pressReleaseId, releaseId));
   const rows = [
     ...[...new Set(tags.aggregators)].map((tagId) => ({ pressReleaseId: releaseId, tagType: "aggregator" as const, tagId })),
@@ -97,7 +96,7 @@ async function readTags(db: Pick<Database, "select">, releaseId: number): Promis
  * records who did it. Only a row in `fromStatuses` moves, so two workers
  * publishing the same scheduled item announce it once.
  */
-async function publishInTx(tx: Tx, releaseId: number, actor: Actor, fromStatuses: PressStatus[], now: Date): Promise<boolean> {
+async function publishInTx(tx: Transaction, releaseId: number, actor: Actor, fromStatuses: PressStatus[], now: Date): Promise<boolean> {
   const [row] = await tx
     .update(pressReleases)
     .set({ status: "published", publishedAt: now, updatedAt: now })

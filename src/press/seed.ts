@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { aggregators, categories, pressReleases, pressReleaseTags, PRESS_KINDS } from "@db/schema";
 import { ContentFileError, validate } from "@/lib/content-files";
-import type { SeedStep } from "@/seed";
+import type { SeedStep } from "@/lib/seed-step";
 import { savePressRelease } from "./releases";
 import { slugRule } from "@/lib/field-rules";
 

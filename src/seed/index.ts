@@ -4,26 +4,12 @@
  */
 import path from "node:path";
 import type { Database } from "@/lib/db";
-import { catalogSeed } from "@/catalog/seed";
-import { pressSeed } from "@/press/seed";
-import { learningSeed } from "@/learning/seed";
+import { catalogSeed } from "@/catalog";
+import { pressSeed } from "@/press";
+import { learningSeed } from "@/learning";
+import type { SeedContext, SeedStep } from "@/lib/seed-step";
 
-export interface SeedContext {
-  db: Database;
-  /** Folder holding the YAML seed files (content/seed). */
-  seedDir: string;
-  /** Project root, for file names in error messages. */
-  root: string;
-  progress(message: string): void;
-}
-
-export interface SeedStep {
-  name: string;
-  /** Returns a short summary such as "7 aggregatori, 10 categorie". */
-  run(ctx: SeedContext): Promise<string>;
-}
-
-export const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
+const SEED_STEPS: SeedStep[] = [catalogSeed, learningSeed, pressSeed];
 
 export async function seedDatabase(
   db: Database,

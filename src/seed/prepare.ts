@@ -3,7 +3,7 @@ import { aggregators } from "@db/schema";
 import type { Connection } from "@/lib/db";
 import { applyMigrations } from "@/lib/migrate";
 import { seedDatabase } from "@/seed";
-import { describeSync, syncCourses } from "@/learning/sync";
+import { describeSync, syncCourses } from "@/learning";
 
 /**
  * Migrates, records course structure changes (always: content/courses may

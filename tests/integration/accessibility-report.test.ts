@@ -1,11 +1,9 @@
-import { readdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { count, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessibilityReports } from "@db/schema";
-import { retryAccessibilityMail } from "@/accessibility";
-import { openDatabase, useConnection, type Connection } from "@/lib/db";
-import { createMailer } from "@/mail";
+import { rm, writeFile } from "node:fs/promises";
+import { count } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { accessibilityReports, outboundMail } from "@db/schema";
+import { openDatabase, type Connection } from "@/lib/db";
+import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
 
@@ -61,13 +59,20 @@ describe("accessibility feedback form", () => {
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain("A-000001");
-    expect(html).toContain("Ti abbiamo inviato una ricevuta");
+    expect(html).toContain("ti arriverà una ricevuta");
     const rows = await conn.db.select().from(accessibilityReports);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ email: valid.email, pageUrl: valid.pageUrl, description: valid.description, nextMailAt: null, mailAttempts: 1 });
-    expect(rows[0]!.officeMailedAt).toBeInstanceOf(Date);
-    expect(rows[0]!.receiptMailedAt).toBeInstanceOf(Date);
-    const mails = await site.outbox();
+    expect(rows[0]).toMatchObject({ email: valid.email, pageUrl: valid.pageUrl, description: valid.description });
+    // Both messages leave through the transactional-mail queue a moment after the answer.
+    const mails = await vi.waitFor(
+      async () => {
+        const found = await site.outbox();
+        if (found.length < 2) throw new Error(`${found.length} messages so far`);
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    expect(mails).toHaveLength(2);
     const office = mails.find((m) => m.subject === "Segnalazione di accessibilità A-000001");
     const receipt = mails.find((m) => m.subject === "Abbiamo ricevuto la tua segnalazione A-000001");
     expect(office?.to && "text" in office.to ? office.to.text : "").toBe("accessibilita@ente.example.it");
@@ -85,7 +90,8 @@ describe("accessibility feedback when the outbox cannot be written", () => {
   let site: RunningSite;
   let conn: Connection;
   beforeAll(async () => {
-    site = await startSite({ LOG_LEVEL: "info" });
+    // Retries a tenth of a second apart, so the test sees the worker's retry without waiting a minute.
+    site = await startSite({ LOG_LEVEL: "info", ALERTS_RETRY_BASE_MS: "100", ALERTS_POLL_MS: "100" });
     // A file where the outbox folder should be: every write fails, as on a full or read-only disk.
     await writeFile(site.outboxDir, "non una cartella");
     conn = await openDatabase(site.databaseUrl);
@@ -95,32 +101,53 @@ describe("accessibility feedback when the outbox cannot be written", () => {
     await site?.stop();
   });
 
-  it("keeps the report, says so honestly, and the retry job delivers both messages later exactly once", async () => {
+  it("keeps the report and its messages, and the worker delivers both exactly once when the folder works again", async () => {
     const posted = await postForm(site.baseUrl, "/accessibilita/segnala", valid);
     expect(posted.status).toBe(303);
     const response = await fetch(new URL(posted.headers.get("location")!, site.baseUrl));
     expect(response.status).toBe(200);
     const html = await response.text();
-    expect(html).toContain("è comunque registrata");
-    expect(html).toContain("non siamo riusciti a inviarti la ricevuta");
-    const [stored] = await conn.db.select().from(accessibilityReports);
-    expect(stored).toMatchObject({ officeMailedAt: null, receiptMailedAt: null, mailAttempts: 1 });
-    expect(stored!.nextMailAt!.getTime()).toBeGreaterThan(Date.now());
-    expect(stored!.mailError).toContain("Impossibile scrivere nella cartella della posta");
+    expect(html).toContain("A-000001");
+    expect(html).toContain("ritentato automaticamente");
+    expect(await conn.db.select({ n: count() }).from(accessibilityReports)).toEqual([{ n: 1 }]);
+
+    // The site's own attempt failed as temporary, with the reason kept for the back office.
+    await vi.waitFor(
+      async () => {
+        const queued = await conn.db.select().from(outboundMail);
+        expect(queued.map((m) => m.kind).sort()).toEqual(["accessibility_office", "accessibility_receipt"]);
+        for (const m of queued) {
+          expect(m.status).toBe("queued");
+          expect(m.lastError).toContain("Impossibile scrivere nella cartella della posta");
+        }
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    // Editors see both messages waiting, with the reason, in the back office.
+    const { cookie } = await signedInAs(site, "editor");
+    const backOffice = await fetch(new URL("/gestione/avvisi/servizio", site.baseUrl), { headers: { cookie } });
+    expect(backOffice.status).toBe(200);
+    const page = await backOffice.text();
+    expect(page).toContain("Segnalazione di accessibilità all&#39;ufficio");
+    expect(page).toContain("Ricevuta della segnalazione di accessibilità");
+    expect(page).toContain("in coda, nuovo tentativo il");
+    expect(page).toContain("Impossibile scrivere nella cartella della posta");
 
     const log = site.output();
-    expect(log).toContain('"event":"accessibility.mail.failed"');
+    expect(log).toContain('"event":"mail.send.retry"');
     expect(log).not.toContain(valid.email);
     expect(log).not.toMatch(/\n\s+at /);
 
-    // Later, with a working outbox, the job finds the report due and sends what is missing.
-    useConnection(conn);
-    const outbox = path.join(site.dir, "outbox-riparata");
-    const working = createMailer({ outboxDir: outbox, from: "a@aggrega.test", messageIdDomain: "aggrega.test" });
-    expect(await retryAccessibilityMail(working, new Date(Date.now() + 60 * 60_000))).toBe(1);
-    expect(await retryAccessibilityMail(working, new Date(Date.now() + 60 * 60_000))).toBe(0);
-    const [after] = await conn.db.select().from(accessibilityReports).where(eq(accessibilityReports.id, stored!.id));
-    expect(after).toMatchObject({ nextMailAt: null, mailAttempts: 2, mailError: null });
-    expect((await readdir(outbox)).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
+    // The disk is repaired: the worker in `npm start` retries and writes each message once.
+    await rm(site.outboxDir, { force: true });
+    await vi.waitFor(
+      async () => {
+        const sent = await conn.db.select({ status: outboundMail.status }).from(outboundMail);
+        expect(sent.map((m) => m.status)).toEqual(["sent", "sent"]);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    const mails = await site.outbox();
+    expect(mails.map((m) => m.subject).sort()).toEqual(["Abbiamo ricevuto la tua segnalazione A-000001", "Segnalazione di accessibilità A-000001"]);
   });
 });

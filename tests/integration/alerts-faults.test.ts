@@ -9,7 +9,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { announcements, deliveries, subscribers } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { linkSecret } from "@/alerts/secret";
 import { createOutboxStore } from "@/alerts/store";
 import { matchSavedSearch } from "@/alerts/job";

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { announcements, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { createExpiryWarnings } from "@/alerts/maintenance";
 import { nextDigestAt } from "@/alerts/worker";
 import { announcementDeliveries, deliveryOverview, retryFailedDeliveries } from "@/alerts/status";

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announcements, deliveries, subscribers } from "@db/schema";
 import { overrideConfig } from "@/config";
 import { closeMailer } from "@/mail";
+import { announce } from "@/outbox";
 import {
-  announce,
   confirmSubscription,
   feedResponse,
   kindScope,

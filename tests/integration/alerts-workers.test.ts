@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { announcements, deliveries } from "@db/schema";
-import { announce } from "@/alerts/outbox";
+import { announce } from "@/outbox";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
 import { addSubscribers, SITE } from "../helpers/alerts";

@@ -4,11 +4,11 @@
  * an SMTP server that accepts connections and never answers.
  */
 import { count } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessibilityReports } from "@db/schema";
-import { retryAccessibilityMail } from "@/accessibility";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { accessibilityReports, outboundMail } from "@db/schema";
 import { openDatabase, useConnection, type Connection } from "@/lib/db";
 import { createMailer, MailDeliveryError } from "@/mail";
+import { sendQueuedMail } from "@/outbox";
 import { postForm } from "../helpers/forms";
 import { startHangingSmtp, type HangingPeer } from "../helpers/hanging-smtp";
 import { startSite, type RunningSite } from "../helpers/server";
@@ -127,14 +127,24 @@ describe("an SMTP server that accepts and never answers", () => {
       expect(posted.status).toBe(303);
       expect(Date.now() - started).toBeLessThan(10_000);
       const response = await fetch(new URL(posted.headers.get("location")!, site.baseUrl));
-      expect(await response.text()).toContain("l'inoltro verrà ritentato automaticamente");
+      expect(await response.text()).toContain("ritentato automaticamente");
       expect(await reportCount(conn)).toBe(1);
 
+      // The site's attempt against the silent peer ends as a temporary failure after the timeout.
       useConnection(conn);
+      await vi.waitFor(
+        async () => {
+          const queued = await conn.db.select().from(outboundMail);
+          expect(queued).toHaveLength(2);
+          for (const m of queued) expect(m).toMatchObject({ status: "queued", leaseOwner: null, lastError: expect.stringMatching(/.+/) });
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      // A worker with a working server, an hour later (past the retry delay), sends both once.
       const working = createMailer({ smtpUrl: sink.url, outboxDir: "/nonexistent", from: "a@aggrega.test", messageIdDomain: "aggrega.test" });
-      const later = new Date(Date.now() + 3_600_000);
-      expect(await retryAccessibilityMail(working, later)).toBe(1);
-      expect(await retryAccessibilityMail(working, later)).toBe(0);
+      const later = () => Date.now() + 3_600_000;
+      expect(await sendQueuedMail({ mailer: working, now: later })).toEqual({ sent: 2, failed: 0, retrying: 0 });
+      expect(await sendQueuedMail({ mailer: working, now: later })).toEqual({ sent: 0, failed: 0, retrying: 0 });
       await working.close();
       const messages = await sink.waitFor(2);
       expect(messages.map((m) => m.subject).sort()).toEqual(["Abbiamo ricevuto la tua segnalazione A-000001", "Segnalazione di accessibilità A-000001"]);

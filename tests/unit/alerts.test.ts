@@ -4,7 +4,8 @@ import { matchesInterests, type AnnouncementFacts, type Interests } from "@/aler
 import { buildAlertMessage, buildDigestMessage, escapeHtml } from "@/alerts/messages";
 import { signSubscriberToken, verifySubscriberToken } from "@/alerts/secret";
 import { dueWarnings } from "@/alerts/maintenance";
-import { nextDigestAt, retryDelay, workerConfig } from "@/alerts/worker";
+import { nextDigestAt, workerConfig } from "@/alerts/worker";
+import { retryDelay } from "@/outbox";
 import { subscriberLinks } from "@/alerts/links";
 
 const interests = (over: Partial<Interests> = {}): Interests => ({ kinds: ["press"], categories: [], aggregators: [], regions: [], ...over });

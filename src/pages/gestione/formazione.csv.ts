@@ -1,7 +1,6 @@
 import type { APIRoute } from "astro";
 import { z } from "zod";
-import { getDb } from "@/lib/db";
-import { guard } from "@/accounts/guard";
+import { guard } from "@/accounts";
 import { learningReport, reportCsv } from "@/learning";
 
 const Query = z.object({ vista: z.enum(["corsi", "enti"]).default("corsi") });
@@ -14,7 +13,7 @@ export const GET: APIRoute = async (context) => {
   if (!query.success) {
     return new Response("Parametro «vista» non valido: usa corsi oppure enti.", { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
   }
-  const csv = reportCsv(await learningReport(await getDb()), query.data.vista);
+  const csv = reportCsv(await learningReport(), query.data.vista);
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
