@@ -72,6 +72,20 @@ describe.each(slugs)("course %s", (slug) => {
     }
   });
 
+  it("links lessons only to conventions, aggregators and tools that exist in content/seed", async () => {
+    const seed = path.join(ROOT, "content/seed");
+    const rows = async (file: string) => (parse(await readFile(path.join(seed, file), "utf8")) ?? []) as Record<string, string>[];
+    const conventions = new Set([...(await rows("conventions.yaml")), ...(await rows("conventions-esempi.yaml"))].map((c) => c.slug));
+    const aggregators = new Set((await rows("aggregators.yaml")).map((a) => a.id));
+    const tools = new Set((await rows("tools.yaml")).map((t) => t.id));
+    const { structure } = await loadCourse(ROOT, slug);
+    for (const lesson of structure.modules.flatMap((m) => m.lessons)) {
+      for (const c of lesson.related.conventions) expect(conventions, `${lesson.slug} → ${c}`).toContain(c);
+      for (const a of lesson.related.aggregators) expect(aggregators, `${lesson.slug} → ${a}`).toContain(a);
+      for (const t of lesson.related.tools) expect(tools, `${lesson.slug} → ${t}`).toContain(t);
+    }
+  });
+
   it("has a glossary and a section of legal references", async () => {
     const lessons = path.join(COURSES, slug, "lessons");
     const texts = await Promise.all((await readdir(lessons)).filter((f) => f.endsWith(".mdx")).map((f) => readFile(path.join(lessons, f), "utf8")));
