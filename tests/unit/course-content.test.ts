@@ -86,6 +86,16 @@ describe.each(slugs)("course %s", (slug) => {
     }
   });
 
+  it("writes download link texts inline, so MDX does not wrap them in a paragraph that empties the link", async () => {
+    const lessons = path.join(COURSES, slug, "lessons");
+    for (const file of (await readdir(lessons)).filter((f) => f.endsWith(".mdx"))) {
+      const text = await readFile(path.join(lessons, file), "utf8");
+      // <Download …>\ntext\n</Download> renders <a><p>text</p></a> inside a <p>: the browser closes the outer paragraph and the link is left without text.
+      expect(text, file).not.toMatch(/<Download\b[^>]*>[ \t]*\r?\n/);
+      for (const [, inner] of text.matchAll(/<Download\b[^>]*>([^<]*)<\/Download>/g)) expect(inner!.trim().length, file).toBeGreaterThan(10);
+    }
+  });
+
   it("has a glossary and a section of legal references", async () => {
     const lessons = path.join(COURSES, slug, "lessons");
     const texts = await Promise.all((await readdir(lessons)).filter((f) => f.endsWith(".mdx")).map((f) => readFile(path.join(lessons, f), "utf8")));
