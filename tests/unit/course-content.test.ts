@@ -8,7 +8,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const COURSES = path.join(ROOT, "content/courses");
 
 /** Words a reader reads: the MDX body without frontmatter, imports, tags and their attributes, or Markdown markup. */
-export function readableWords(mdx: string): string[] {
+function readableWords(mdx: string): string[] {
   const body = mdx
     .replace(/^---\r?\n[\s\S]*?\r?\n---(?:\r?\n|$)/, "")
     .replace(/^(?:import|export)\s.*$/gm, "")
