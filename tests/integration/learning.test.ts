@@ -149,7 +149,7 @@ describe("progress, attempts and certificates on a real course", () => {
     expect(await completeLesson(user, COURSE, "strumenti-di-acquisto")).toMatchObject({ ok: true });
     expect(await completeLesson(user, COURSE, "non-esiste")).toEqual({ ok: false });
     const detail = await courseDetail(COURSE, user);
-    expect(detail?.state?.progress).toMatchObject({ totalLessons: 4, completedLessons: 1, percent: 25, addedSinceEnrolment: 0 });
+    expect(detail?.state?.progress).toMatchObject({ totalLessons: 6, completedLessons: 1, percent: 16, addedSinceEnrolment: 0 });
     expect(detail?.resume).toBe(`/formazione/${COURSE}/cosa-sono-i-soggetti-aggregatori`);
     const dashboard = await learnerDashboard(user);
     expect(dashboard.resume?.course.slug).toBe(COURSE);
@@ -280,7 +280,7 @@ describe("course changes after learners started", () => {
     await finishLessons(t.db, graduate, COURSE);
     const passed = await submitQuiz(graduate, COURSE, await answers(t.db, COURSE));
     const code = passed.status === "graded" ? passed.certificateCode! : "";
-    expect((await courseDetail(COURSE, learner))?.state?.progress.percent).toBe(50);
+    expect((await courseDetail(COURSE, learner))?.state?.progress.percent).toBe(33);
 
     // Two lessons added, one completed lesson removed.
     const template = await readFile(path.join(lessonsDir(), "aderire-a-una-convenzione.mdx"), "utf8");
@@ -294,14 +294,14 @@ describe("course changes after learners started", () => {
     expect(versions.map((v) => [v.version, v.isCurrent])).toEqual([[1, false], [2, true]]);
 
     const progress = (await courseDetail(COURSE, learner))!.state!.progress;
-    expect(progress).toMatchObject({ totalLessons: 5, completedLessons: 1, percent: 20, addedSinceEnrolment: 2, removedCompleted: 1 });
+    expect(progress).toMatchObject({ totalLessons: 7, completedLessons: 1, percent: 14, addedSinceEnrolment: 2, removedCompleted: 1 });
     const late = await addUser(t.db, "Carla Fontana");
     await enrol(late, COURSE);
     expect((await courseDetail(COURSE, late))!.state!.progress).toMatchObject({ addedSinceEnrolment: 0, removedCompleted: 0, percent: 0 });
 
     expect(await verifyCertificate(code)).toMatchObject({ status: "valid" });
     const graduateProgress = (await courseDetail(COURSE, graduate))!;
-    expect(graduateProgress.state!.progress).toMatchObject({ percent: 60, addedSinceEnrolment: 2 });
+    expect(graduateProgress.state!.progress).toMatchObject({ percent: 71, addedSinceEnrolment: 2 });
     expect(graduateProgress.state!.certificate?.code).toBe(code);
     expect((await learnerDashboard(graduate)).resume).toBeNull();
   });
@@ -340,27 +340,27 @@ describe("training report", () => {
     await enrol(noOrg, other);
     await enrol(completed, other);
     await finishLessons(t.db, completed, COURSE);
-    await submitQuiz(completed, COURSE, await answers(t.db, COURSE, 2)); // 29%
+    await submitQuiz(completed, COURSE, await answers(t.db, COURSE, 2)); // 2 of 17: 12%
     await submitQuiz(completed, COURSE, await answers(t.db, COURSE)); // 100%
     await completeLesson(started, COURSE, "strumenti-di-acquisto");
     await finishLessons(t.db, failing, COURSE);
-    await submitQuiz(failing, COURSE, await answers(t.db, COURSE, 3)); // 43%
+    await submitQuiz(failing, COURSE, await answers(t.db, COURSE, 3)); // 3 of 17: 18%
 
     const report = await learningReport();
     expect(report.byCourse).toEqual([
-      { key: COURSE, label: "Soggetti aggregatori e convenzioni per le amministrazioni", enrolled: 4, inProgress: 2, completed: 1, averageScore: 71.5 },
+      { key: COURSE, label: "Soggetti aggregatori e convenzioni per le amministrazioni", enrolled: 4, inProgress: 2, completed: 1, averageScore: 59 },
       { key: other, label: "Piattaforme di e-procurement e interoperabilità", enrolled: 2, inProgress: 0, completed: 0, averageScore: null },
       { key: "partecipare-alle-gare-aggregate", label: "Partecipare alle gare aggregate come fornitore", enrolled: 0, inProgress: 0, completed: 0, averageScore: null },
     ]);
     expect(report.byOrganisation).toEqual([
       { key: "Comune di Alfa", label: "Comune di Alfa", enrolled: 4, inProgress: 1, completed: 1, averageScore: 100 },
-      { key: "ASL Beta", label: "ASL Beta", enrolled: 1, inProgress: 1, completed: 0, averageScore: 43 },
+      { key: "ASL Beta", label: "ASL Beta", enrolled: 1, inProgress: 1, completed: 0, averageScore: 18 },
       { key: NO_ORGANISATION, label: NO_ORGANISATION, enrolled: 1, inProgress: 0, completed: 0, averageScore: null },
     ]);
     expect(reportCsv(report, "enti")).toBe(
-      "\uFEFFente,iscritti,in_corso,completati,punteggio_medio\r\nComune di Alfa,4,1,1,100\r\nASL Beta,1,1,0,43\r\nEnte non indicato,1,0,0,\r\n",
+      "\uFEFFente,iscritti,in_corso,completati,punteggio_medio\r\nComune di Alfa,4,1,1,100\r\nASL Beta,1,1,0,18\r\nEnte non indicato,1,0,0,\r\n",
     );
-    expect(reportCsv(report, "corsi").split("\r\n")[1]).toBe("Soggetti aggregatori e convenzioni per le amministrazioni,4,2,1,71.5");
+    expect(reportCsv(report, "corsi").split("\r\n")[1]).toBe("Soggetti aggregatori e convenzioni per le amministrazioni,4,2,1,59");
   });
 
   it("neutralises spreadsheet formulas in CSV cells", async () => {
