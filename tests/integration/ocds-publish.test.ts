@@ -97,6 +97,9 @@ describe("OCDS publication", () => {
     const initiatives = Number((await db.client.execute("SELECT count(*) AS n FROM joint_initiatives")).rows[0]!.n);
     expect(all).toHaveLength(conventions + items + initiatives);
     expect(new Set(all.map((r) => r.ocid)).size).toBe(all.length);
+    // Demonstration entries stay marked as such; the conventions taken from the sources are not.
+    expect(all.find((r) => (r.tender as { title: string }).title === "Servizio di vigilanza armata")!.example).toBe(false);
+    expect(all.filter((r) => r.ocid.includes("-piano-")).every((r) => r.example === true)).toBe(true);
     expectValid(releasePackage("http://127.0.0.1:4321/dati/ocds/releases.json", all));
     const records = recordPackage("http://127.0.0.1:4321/dati/ocds/records.json", all);
     expect(records.records).toHaveLength(all.length);
@@ -140,6 +143,7 @@ describe("OCDS publication", () => {
     expect(release).toBeDefined();
     expect(release.ocid).toMatch(new RegExp(`^${config().ocdsPrefix}-convenzione-\\d+$`));
     expect(release.tag).toEqual(["tender", "award"]);
+    expect(release.example).toBe(true);
     expect(release.tender).toMatchObject({
       id: "9A1B2C3D4E",
       status: "complete",
@@ -181,7 +185,6 @@ describe("OCDS publication", () => {
     const slug = String((await db.client.execute({ sql: "SELECT slug FROM conventions WHERE id = ?", args: [conventionId] })).rows[0]!.slug);
     await savePlan(
       { aggregator: "consip", year: 2031, notes: "", example: true, items: [{ title: "Voce collegata di prova", category: "farmaci", instrument: "convenzione", period: "2031-S2", convention: slug }] },
-      { upsert: true },
     );
     const after = await ocdsReleases(query(""));
     const item = after.find((r) => (r.tender as { title: string }).title === "Voce collegata di prova")! as any;
@@ -214,14 +217,14 @@ describe("OCDS publication", () => {
 
   it("dates a plan item's release from its last change, kept by the database", async () => {
     const plan = { aggregator: "intercent-er", year: 2032, notes: "", example: true, items: [{ title: "Voce datata di prova", category: "farmaci", instrument: "convenzione" as const, period: "2032-T1" }] };
-    await savePlan(plan, { upsert: true });
+    await savePlan(plan);
     const find = async () => (await ocdsReleases(query("soggetto=intercent-er"))).find((r) => (r.tender as { title: string }).title === "Voce datata di prova")!;
     const first = await find();
     expect(Date.now() - Date.parse(first.date)).toBeLessThan(60_000);
-    await savePlan(plan, { upsert: true }); // unchanged: same release
+    await savePlan(plan); // unchanged: same release
     expect((await find()).id).toBe(first.id);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // release ids have whole seconds
-    await savePlan({ ...plan, items: [{ ...plan.items[0]!, period: "2032-T2" }] }, { upsert: true });
+    await savePlan({ ...plan, items: [{ ...plan.items[0]!, period: "2032-T2" }] });
     const changed = await find();
     expect(changed.ocid).toBe(first.ocid);
     expect(changed.id).not.toBe(first.id);

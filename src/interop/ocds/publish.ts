@@ -197,6 +197,7 @@ function conventionRelease(c: ConventionSummary, ctx: Context, links: Links): Re
     tag: c.status === "planned" ? ["planning"] : awarded ? ["tender", "award"] : ["tender"],
     initiationType: "tender",
     language: "it",
+    example: c.isExample,
     parties: [aggregatorParty(aggregator), ...[...suppliers].map(([id, name]) => ({ id, name, roles: ["supplier"] }))],
     tender: {
       id: c.cig ?? `convenzione-${c.id}`,
@@ -279,6 +280,7 @@ function planItemRelease(item: PlanItemRow, ctx: Context, links: Links): Release
     tag: ["planning"],
     initiationType: "tender",
     language: "it",
+    example: item.isExample,
     parties: [aggregatorParty(aggregator)],
     planning: { rationale: `Voce del piano delle attività ${item.year} di ${aggregator.name}.` },
     tender: {
@@ -320,6 +322,7 @@ function initiativeRelease(initiative: InitiativeSummary & { updatedAt: number }
     tag: [planning ? "planning" : "tender"],
     initiationType: "tender",
     language: "it",
+    example: initiative.isExample,
     parties: partners.map(aggregatorParty),
     planning: planning ? { rationale: initiative.summary || undefined } : undefined,
     tender: {
