@@ -9,6 +9,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { overrideConfig } from "@/config";
 import { publishedExtensions } from "@/interop/ocds/extensions";
 import { createOcdsValidator, loadOcdsSchemas } from "@/interop/ocds/validate";
 import { ROOT } from "../helpers/db";
@@ -57,6 +58,7 @@ describe("interoperability endpoints on the running server", () => {
     ajv.addSchema({ $id: "doc", components: doc.components }, "doc");
   });
   afterAll(async () => {
+    overrideConfig({});
     await site?.stop();
   });
 
@@ -131,6 +133,8 @@ describe("interoperability endpoints on the running server", () => {
   });
 
   it("serves OCDS packages and Aggrega's extension that validate against the official schemas", async () => {
+    // The extension URL the server declares is under its own SITE_URL.
+    overrideConfig({ SITE_URL: site.baseUrl });
     const validator = createOcdsValidator(await loadOcdsSchemas(path.resolve(ROOT, "../shared/fixtures/procurement/ocds-1.1.5")), publishedExtensions());
     for (const name of ["releases.json", "records.json"]) {
       const response = await get(`/dati/ocds/${name}`);
