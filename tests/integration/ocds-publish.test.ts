@@ -219,11 +219,12 @@ describe("OCDS publication", () => {
     const plan = { aggregator: "intercent-er", year: 2032, notes: "", example: true, items: [{ title: "Voce datata di prova", category: "farmaci", instrument: "convenzione" as const, period: "2032-T1" }] };
     await savePlan(plan);
     const find = async () => (await ocdsReleases(query("soggetto=intercent-er"))).find((r) => (r.tender as { title: string }).title === "Voce datata di prova")!;
+    expect(Date.now() - Date.parse((await find()).date)).toBeLessThan(60_000);
+    // Back-date the item (setting updated_at by hand does not fire the trigger), so that the change below lands in a later second.
+    await db.client.execute("UPDATE activity_plan_items SET updated_at = updated_at - 5000 WHERE title = 'Voce datata di prova'");
     const first = await find();
-    expect(Date.now() - Date.parse(first.date)).toBeLessThan(60_000);
     await savePlan(plan); // unchanged: same release
     expect((await find()).id).toBe(first.id);
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // release ids have whole seconds
     await savePlan({ ...plan, items: [{ ...plan.items[0]!, period: "2032-T2" }] });
     const changed = await find();
     expect(changed.ocid).toBe(first.ocid);
@@ -315,8 +316,10 @@ describe("OCDS publication", () => {
     it("changes the ETag and the release when a convention changes", async () => {
       const before = await get("/dati/ocds/releases.json?soggetto=intercent-er");
       const etag = before.headers.get("etag")!;
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // release ids and HTTP dates have whole seconds
-      await db.client.execute("UPDATE conventions SET title = title || ' (aggiornato)', updated_at = cast(unixepoch('subsec') * 1000 as integer) WHERE aggregator_id = 'intercent-er'");
+      // Release ids and HTTP dates have whole seconds: the change is dated 5 s after the latest one.
+      await db.client.execute(
+        "UPDATE conventions SET title = title || ' (aggiornato)', updated_at = (SELECT max(updated_at) FROM conventions) + 5000 WHERE aggregator_id = 'intercent-er'",
+      );
       const after = await get("/dati/ocds/releases.json?soggetto=intercent-er", { "If-None-Match": etag });
       expect(after.status).toBe(200);
       expect(after.headers.get("etag")).not.toBe(etag);
