@@ -57,6 +57,17 @@ describe("OCDS validator on the official and real files", () => {
       expect(field).toBe("tag");
       expect(pkg.releases[Number(index)].tag[Number(position)]).toMatch(/^ (award|contract|implementation)$/);
     }
+    // What the Data Review Tool's further checks find in it: every release is dated after the package
+    // (2020-10-15 against 2020-02-15), two contract periods end before they start, and the same leading
+    // space in a party role, which is no schema error because partyRole is an open codelist.
+    expect(result.warnings.filter((w) => w.message === "the release is dated after the package's publishedDate")).toHaveLength(187);
+    expect(result.warnings.filter((w) => w.check === "datesInOrder" && w.path.endsWith("/contractPeriod/endDate")).map((w) => w.path)).toEqual([
+      "/releases/107/tender/contractPeriod/endDate",
+      "/releases/143/tender/contractPeriod/endDate",
+    ]);
+    expect(result.warnings).toHaveLength(189);
+    expect(result.additionalCodes).toHaveLength(187);
+    expect(new Set(result.additionalCodes.map((c) => c.message.split("'")[1]))).toEqual(new Set([" procuringEntity"]));
   });
 
   it("reports the missing package metadata of the 1.2 framework fragments, and their undeclared-to-it extension", async () => {
