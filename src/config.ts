@@ -52,6 +52,17 @@ const EnvSchema = z.object({
   /** Alert worker: subscribers matched per fan-out transaction. */
   ALERTS_FANOUT_BATCH_SIZE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(10_000, "deve essere al massimo 10000").default(1000),
   /** Alert worker: first retry delay after a temporary failure, doubled on each attempt. */
+  /**
+   * Prefix of every OCDS ocid this instance publishes. Register one with the Open Contracting Partnership
+   * (form ocds-abc123); until then the default, UNREGISTERED_OCDS_PREFIX, marks the data as unregistered.
+   */
+  OCDS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^ocds-[a-z0-9]{6}$/, "deve essere un prefisso OCDS registrato, nella forma ocds- seguita da 6 lettere minuscole o cifre (ad esempio ocds-abc123)")
+    .optional(),
+  /** Requests per minute one client address may make to the read API (/api/v1). */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(100_000, "deve essere al massimo 100000").default(300),
   ALERTS_RETRY_BASE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(10, "deve essere almeno 10").max(86_400_000, "deve essere al massimo 86400000").default(60_000),
 });
 
@@ -63,7 +74,13 @@ export type Config = z.infer<typeof EnvSchema> & {
   outboxDir: string;
   uploadsDir: string;
   isLocalSite: boolean;
+  /** OCDS_PREFIX, or UNREGISTERED_OCDS_PREFIX when it is not set. */
+  ocdsPrefix: string;
+  ocdsPrefixRegistered: boolean;
 };
+
+/** The ocid prefix used when OCDS_PREFIX is not set: clearly not one the Open Contracting Partnership assigned. */
+export const UNREGISTERED_OCDS_PREFIX = "ocds-nonregistrato";
 
 export class ConfigError extends Error {}
 
@@ -91,6 +108,8 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
     outboxDir: resolve(parsed.MAIL_OUTBOX_DIR),
     uploadsDir: resolve(parsed.UPLOADS_DIR),
     isLocalSite: host === "localhost" || host === "127.0.0.1" || host === "[::1]",
+    ocdsPrefix: parsed.OCDS_PREFIX ?? UNREGISTERED_OCDS_PREFIX,
+    ocdsPrefixRegistered: parsed.OCDS_PREFIX !== undefined,
   };
 }
 

@@ -187,6 +187,8 @@ export const activityPlanItems = sqliteTable(
     expectedPeriod: text("expected_period"),
     estimatedValue: integer("estimated_value"),
     conventionId: integer("convention_id").references(() => conventions.id, { onDelete: "set null" }),
+    /** Unix milliseconds of the last insert or change, set by database triggers (the OCDS planning release date). */
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("activity_plan_items_plan_idx").on(t.planId)],
 );

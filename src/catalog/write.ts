@@ -292,7 +292,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       const old = byTitle.get(item.title);
       if (old) {
         keep.add(old.id);
-        const { id: _, ...oldRow } = old;
+        const { id: _, updatedAt: _updatedAt, ...oldRow } = old;
         if (!same(oldRow, row)) {
           await tx.update(activityPlanItems).set(row).where(eq(activityPlanItems.id, old.id));
           changed = true;

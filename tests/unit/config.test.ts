@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "@/config";
+import { ConfigError, parseConfig, UNREGISTERED_OCDS_PREFIX } from "@/config";
 
 describe("parseConfig", () => {
   it("uses the embedded defaults and resolves file paths against the root", () => {
@@ -9,6 +9,12 @@ describe("parseConfig", () => {
     expect(cfg.siteUrl).toBe("http://localhost:4321");
     expect(cfg.outboxDir).toBe("/srv/aggrega/data/outbox");
     expect(cfg.isLocalSite).toBe(true);
+  });
+
+  it("marks the OCDS prefix as unregistered unless OCDS_PREFIX sets one", () => {
+    expect(parseConfig({}, "/srv")).toMatchObject({ ocdsPrefix: UNREGISTERED_OCDS_PREFIX, ocdsPrefixRegistered: false });
+    expect(UNREGISTERED_OCDS_PREFIX).toContain("nonregistrato");
+    expect(parseConfig({ OCDS_PREFIX: "ocds-a1b2c3" }, "/srv")).toMatchObject({ ocdsPrefix: "ocds-a1b2c3", ocdsPrefixRegistered: true });
   });
 
   it("accepts a libSQL server URL unchanged", () => {
@@ -26,6 +32,8 @@ describe("parseConfig", () => {
     [{ PORT: "70000" }, /^Configurazione non valida: PORT deve essere compreso tra 1 e 65535/],
     [{ SMTP_URL: "mail.example.org" }, /^Configurazione non valida: SMTP_URL deve iniziare con smtp:\/\//],
     [{ SITE_URL: "ftp://x" }, /^Configurazione non valida: SITE_URL deve essere un URL http\(s\) completo/],
+    [{ OCDS_PREFIX: "ocds-ABC123" }, /^Configurazione non valida: OCDS_PREFIX deve essere un prefisso OCDS registrato/],
+    [{ OCDS_PREFIX: "ocds-abc1234" }, /^Configurazione non valida: OCDS_PREFIX deve essere un prefisso OCDS registrato/],
   ])("rejects %o with one line naming the variable", (env, message) => {
     expect(() => parseConfig(env, "/srv")).toThrow(ConfigError);
     try {
