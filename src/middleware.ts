@@ -90,7 +90,10 @@ const session = defineMiddleware(async (context, next) => {
 /** Refuses cross-site form posts, except on the one-click unsubscribe URL (see CROSS_SITE_FORM_PATHS). */
 const originCheck = defineMiddleware((context, next) => {
   if (isForbiddenCrossSitePost(context.request, context.url)) {
-    return new Response(`Cross-site ${context.request.method} form submissions are forbidden`, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    return new Response("Invio rifiutato: il modulo non è stato inviato da una pagina di questo sito. Apri la pagina del modulo sul portale e invialo di nuovo.", {
+      status: 403,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
   }
   return next();
 });

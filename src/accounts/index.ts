@@ -8,6 +8,7 @@ export {
   createUser,
   getProfile,
   isResetTokenValid,
+  isVerificationTokenValid,
   listUsers,
   registerUser,
   requestPasswordReset,

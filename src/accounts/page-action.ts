@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { readForm, validateForm, type FieldErrors } from "@/lib/forms";
 import { Refusal } from "@/lib/refusal";
 import { RateLimitedError } from "./rate-limit";
+import { clientAddressOf } from "@/lib/http";
 
 /** Runs `action`; returns null on success or the field errors to show, having set the response status. */
 export async function runFormAction(astro: Pick<AstroGlobal, "response">, action: () => Promise<unknown>): Promise<FieldErrors | null> {
@@ -29,13 +30,9 @@ export async function runFormAction(astro: Pick<AstroGlobal, "response">, action
   }
 }
 
-/** The client address used for per-IP limits (the socket's peer; the server listens on its own). */
-export function clientIp(astro: Pick<AstroGlobal, "clientAddress">): string {
-  try {
-    return astro.clientAddress || "sconosciuto";
-  } catch {
-    return "sconosciuto";
-  }
+/** The client address used for per-IP limits, IPv6 bucketed by /64 (see clientAddressOf in src/lib/http.ts). */
+export function clientIp(astro: Pick<AstroGlobal, "clientAddress" | "request">): string {
+  return clientAddressOf(astro);
 }
 
 export interface FormPost {

@@ -35,16 +35,46 @@ export function applySecurityHeaders(headers: Headers): void {
 }
 
 /**
+ * The origins our own pages are served from: the configured SITE_URL's,
+ * never one built from the request's Host (behind a TLS proxy that would be
+ * http://<Host>, and a forged Host would make any origin "ours"). A local
+ * site also answers on the other loopback names with the same port.
+ */
+export function trustedOrigins(): string[] {
+  const site = new URL(config().siteUrl);
+  if (!config().isLocalSite) return [site.origin];
+  const port = site.port ? `:${site.port}` : "";
+  return [site.origin, ...["localhost", "127.0.0.1", "[::1]"].map((name) => `${site.protocol}//${name}${port}`)];
+}
+
+/** The origin a request says it comes from: Origin, else the origin of Referer; null when neither is usable. */
+export function requestOrigin(request: Request): string | null {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== "null") return origin;
+  const referer = request.headers.get("referer");
+  if (!referer) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return null;
+  }
+}
+
+function fromOurOrigin(request: Request): boolean {
+  const origin = requestOrigin(request);
+  return origin !== null && trustedOrigins().includes(origin);
+}
+
+/**
  * Astro's origin check covers form posts only; JSON and other non-form
  * requests that change state call this. Same-origin browsers send Origin or
  * Sec-Fetch-Site; anything else cross-site is refused.
  */
-export function isSameOrigin(request: Request, url: URL): boolean {
+export function isSameOrigin(request: Request, _url?: URL): boolean {
   const fetchSite = request.headers.get("sec-fetch-site");
   if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") return false;
-  const origin = request.headers.get("origin");
-  if (origin === null) return fetchSite !== null;
-  return origin === url.origin;
+  if (requestOrigin(request) === null) return fetchSite !== null;
+  return fromOurOrigin(request);
 }
 
 export function json(body: unknown, init: ResponseInit = {}): Response {
@@ -74,14 +104,52 @@ const FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form
  * The same rule as Astro's `security.checkOrigin` (which is off in
  * astro.config.mjs so that this one can make the exception above): a state-changing
  * request whose content type a plain HTML form can send, or that has none,
- * must come from our own origin.
+ * must come from our own origin — the SITE_URL's, checked on Origin or, when
+ * a browser or proxy dropped it, on Referer.
  */
 export function isForbiddenCrossSitePost(request: Request, url: URL): boolean {
   if (["GET", "HEAD", "OPTIONS"].includes(request.method)) return false;
   if (CROSS_SITE_FORM_PATHS.includes(url.pathname.replace(/\/+$/, ""))) return false;
-  const sameOrigin = request.headers.get("origin") === url.origin;
+  const sameOrigin = fromOurOrigin(request);
   const contentType = request.headers.get("content-type");
   if (contentType === null) return !sameOrigin;
   const formLike = FORM_CONTENT_TYPES.some((type) => contentType.toLowerCase().includes(type));
   return formLike && !sameOrigin;
+}
+
+/**
+ * The key per-address rate limits count under: IPv4 as is, IPv6 by its /64
+ * (one household or server gets a whole /64, so counting addresses one by one
+ * lets a single sender rotate through billions), IPv4-mapped IPv6 as IPv4.
+ */
+export function addressBucket(address: string): string {
+  const plain = address.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "").toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
+  if (mapped) return mapped[1]!;
+  if (!plain.includes(":")) return plain || "sconosciuto";
+  const compressed = plain.includes("::");
+  const [head = "", tail = ""] = plain.split("::", 2);
+  const left = head ? head.split(":") : [];
+  const right = compressed && tail ? tail.split(":") : [];
+  const groups = compressed ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  if (groups.length < 4) return plain;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
+/**
+ * The client's address as the front door decided it (src/lib/front-door.ts:
+ * the socket's peer, or X-Forwarded-For when TRUST_PROXY is set), bucketed
+ * for rate limits. Falls back to Astro's clientAddress under `astro dev`.
+ */
+export function clientAddressOf(astro: { request: Request; clientAddress?: string }): string {
+  const decided = astro.request.headers.get("x-aggrega-client-ip");
+  if (decided) return addressBucket(decided);
+  try {
+    return addressBucket(astro.clientAddress || "");
+  } catch {
+    return "sconosciuto";
+  }
 }
