@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
-import { applySecurityHeaders, isForbiddenCrossSitePost } from "@/lib/http";
+import { applySecurityHeaders, isForbiddenCrossSitePost, isPrivateAnswer } from "@/lib/http";
 import { log, errorMessage } from "@/lib/log";
 import { isDatabaseUnavailable } from "@/lib/db-errors";
 import { backOfficeRole, guard, resumeSession } from "@/accounts";
@@ -38,13 +38,17 @@ const requestContext = defineMiddleware(async (context, next) => {
     response = new Response(response.body, { status: 503, statusText: "Service Unavailable", headers: response.headers });
   }
   // Responses from fetch() or static files can be immutable; copy before editing headers.
+  const privateAnswer = isPrivateAnswer(context.url, context.locals.user !== null);
+  const decorate = (headers: Headers) => {
+    applySecurityHeaders(headers);
+    headers.set("X-Request-Id", requestId);
+    if (privateAnswer) headers.set("Cache-Control", "private, no-store");
+  };
   try {
-    applySecurityHeaders(response.headers);
-    response.headers.set("X-Request-Id", requestId);
+    decorate(response.headers);
   } catch {
     response = new Response(response.body, response);
-    applySecurityHeaders(response.headers);
-    response.headers.set("X-Request-Id", requestId);
+    decorate(response.headers);
   }
   log("info", "request", {
     requestId,

@@ -11,6 +11,7 @@ import { config } from "@/config";
 import { getDb } from "@/lib/db";
 import { errorMessage, log } from "@/lib/log";
 import { MailDeliveryError, mailer, type Mailer } from "@/mail";
+import { hitRateLimits, RATE_RULES, recipientKey } from "@/accounts/rate-limit";
 import { officeNotice, receipt, type ReportForMail } from "./messages";
 
 const optionalText = (max: number, message: string) =>
@@ -61,8 +62,18 @@ export const MAX_MAIL_ATTEMPTS = 15;
 /** How long one process holds a report while it sends, so another process does not send it too. */
 const LEASE_MS = 5 * 60_000;
 
-/** Stores a report, then tries to send both messages at once. */
-export async function submitAccessibilityReport(input: ReportInput, send: Mailer = mailer()): Promise<SubmittedReport> {
+/**
+ * Stores a report, then tries to send both messages at once. Limited per
+ * client address (IPv6 by /64) and per recipient mailbox (case, dots and
+ * `+tags` folded, see recipientKey): past either limit nothing is stored or
+ * sent and the page answers 429, pointing to the office's own address.
+ */
+export async function submitAccessibilityReport(input: ReportInput, send: Mailer = mailer(), client: { ip: string } = { ip: "sconosciuto" }): Promise<SubmittedReport> {
+  await hitRateLimits([
+    [RATE_RULES.accessibilityIp, client.ip],
+    [RATE_RULES.accessibilityIpDay, client.ip],
+    [RATE_RULES.accessibilityRecipient, recipientKey(input.email)],
+  ]);
   const db = await getDb();
   const now = new Date();
   const [row] = await db

@@ -65,6 +65,24 @@ function readLimited(req: http.IncomingMessage, limit: number): Promise<Buffer |
 }
 
 /**
+ * How a refused body ends: it is never read. After the answer the connection
+ * is half-closed (the client has the whole 413 page and the end of the
+ * stream) and dropped LINGER_MS later. Node would otherwise close it at once,
+ * and with unread bytes in the socket the kernel sends a reset that can make
+ * the client lose the page before showing it.
+ */
+const LINGER_MS = 2_000;
+function lingerThenClose(req: http.IncomingMessage): void {
+  const socket = req.socket as typeof req.socket & { destroySoon?: () => void };
+  socket.destroySoon = function lingeringClose(this: typeof socket) {
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once("close", () => clearTimeout(timer));
+    this.end();
+  };
+}
+
+/**
  * Runs the checks and hands the request on (maybe re-pointed at an error
  * page). Refused bodies are never read: the request becomes a GET of the
  * error page and the connection is closed after the answer.
@@ -77,6 +95,13 @@ export function frontDoor(handler: (req: http.IncomingMessage, res: http.ServerR
     const refuse = (target: string) => {
       res.shouldKeepAlive = false;
       res.setHeader("Connection", "close");
+      if (!req.complete) {
+        // Node drains an unread body after the answer (IncomingMessage._dump, skipped once a reader has
+        // started): marked as being consumed and paused, not a byte more of it is read.
+        (req as http.IncomingMessage & { _consuming?: boolean })._consuming = true;
+        req.pause();
+        lingerThenClose(req);
+      }
       req.method = "GET";
       req.url = target;
       delete req.headers["content-length"];

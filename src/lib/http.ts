@@ -153,3 +153,19 @@ export function clientAddressOf(astro: { request: Request; clientAddress?: strin
     return "sconosciuto";
   }
 }
+
+/** Pages that show or act on one person's data, or carry a credential in their address. */
+const PRIVATE_PATHS = ["/account", "/gestione", "/accedi", "/registrati", "/password-dimenticata", "/reimposta-password", "/esci", "/avvisi/conferma", "/avvisi/preferenze", "/avvisi/disiscrizione"];
+const CREDENTIAL_PARAMETERS = ["token", "t"];
+
+/**
+ * True when an answer must not be kept by any cache (`Cache-Control:
+ * private, no-store`): account, back-office and token-bearing pages, and
+ * every page a signed-in person gets (its header names them).
+ */
+export function isPrivateAnswer(url: URL, signedIn: boolean): boolean {
+  if (signedIn) return true;
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  if (PRIVATE_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return true;
+  return CREDENTIAL_PARAMETERS.some((name) => url.searchParams.has(name));
+}
