@@ -169,3 +169,14 @@ export function isPrivateAnswer(url: URL, signedIn: boolean): boolean {
   if (PRIVATE_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return true;
   return CREDENTIAL_PARAMETERS.some((name) => url.searchParams.has(name));
 }
+
+/**
+ * Drops C0/C1 control characters (tab and line breaks included: callers use it
+ * on one-line values such as titles) and lone surrogates, which break ICS
+ * lines, make RSS invalid XML and can hide formulas in CSV cells. Line breaks
+ * in multi-line text are kept with `keepLineBreaks`.
+ */
+export function withoutControlCharacters(value: string, keepLineBreaks = false): string {
+  const cleaned = value.replace(keepLineBreaks ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g, keepLineBreaks ? "" : " ");
+  return cleaned.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "");
+}

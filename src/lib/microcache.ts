@@ -38,7 +38,7 @@ export interface MicroCacheOptions {
 export const KNOWN_QUERY_PARAMETERS = new Set([
   "aggiornato", "anno", "azione", "categoria", "codice", "completata", "convenzione", "cpv", "dopo", "eliminato",
   "frequency", "ordina", "pagina", "partners", "q", "regione", "revocato", "ricerca", "ritentati", "ritirato",
-  "salvato", "scadenza", "soggetto", "stato", "t", "tag", "tipo", "token", "vista",
+  "salvato", "scadenza", "separatore", "soggetto", "stato", "t", "tag", "tipo", "token", "vista",
 ]);
 
 /** The cache key of a request target: its path and its known, non-empty parameters in a fixed order. */
