@@ -148,6 +148,24 @@ describe("account flows over HTTP", () => {
     await signInOverHttp(site.baseUrl, user.email, next);
   });
 
+  it("voids outstanding reset links and other sessions when the password is changed", async () => {
+    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const here = await signInOverHttp(site.baseUrl, user.email);
+    const elsewhere = await signInOverHttp(site.baseUrl, user.email);
+    await postForm(site.baseUrl, "/password-dimenticata", { email: user.email });
+    const token = tokenIn((await mailsTo(user.email, 1))[0]!, "/reimposta-password");
+    expect((await get(`/reimposta-password?token=${token}`)).status).toBe(200);
+    const next = "Frase-Cambiata-Dal-Profilo-7";
+    const changed = await postForm(site.baseUrl, "/account/password", { currentPassword: user.password, password: next, passwordConfirm: next }, { cookie: here });
+    expect(changed.status).toBeLessThan(400);
+    // A reset link mailed before the change (perhaps to whoever knew the old password) no longer works.
+    expect((await get(`/reimposta-password?token=${token}`)).status).toBe(400);
+    const late = await postForm(site.baseUrl, "/reimposta-password", { token, password: "Frase-Di-Chi-Attacca-99", passwordConfirm: "Frase-Di-Chi-Attacca-99" });
+    expect(late.status).toBe(422);
+    expect((await get("/account", elsewhere)).status).toBe(303);
+    await signInOverHttp(site.baseUrl, user.email, next);
+  });
+
   it("signs out here, and everywhere", async () => {
     const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
     const first = await signInOverHttp(site.baseUrl, user.email);
