@@ -14,6 +14,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Internal header carrying the client address to the pages; any copy sent by a client is dropped. */
 export const CLIENT_IP_HEADER = "x-aggrega-client-ip";
 
+/** Set on globalThis once the front door is in front of the handler (not under `astro dev`). */
+export const FRONT_DOOR_ACTIVE = Symbol.for("aggrega.front-door");
+
 /** The pages the front door sends refused requests to (rendered by Astro with the site layout). */
 export const BAD_REQUEST_PATH = "/richiesta-non-valida";
 export const TOO_LARGE_PATH = "/richiesta-troppo-grande";
@@ -88,6 +91,8 @@ function lingerThenClose(req: http.IncomingMessage): void {
  * error page and the connection is closed after the answer.
  */
 export function frontDoor(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, options: { trustedProxies: number }) {
+  // Tells the pages (a separate bundle in the same process) that CLIENT_IP_HEADER was set here, not by a client.
+  (globalThis as Record<symbol, unknown>)[FRONT_DOOR_ACTIVE] = true;
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     delete req.headers[CLIENT_IP_HEADER];
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, options.trustedProxies);

@@ -145,7 +145,9 @@ export function addressBucket(address: string): string {
  * for rate limits. Falls back to Astro's clientAddress under `astro dev`.
  */
 export function clientAddressOf(astro: { request: Request; clientAddress?: string }): string {
-  const decided = astro.request.headers.get("x-aggrega-client-ip");
+  // Under `astro dev` there is no front door, and the header would be whatever the client sent.
+  const frontDoor = (globalThis as Record<symbol, unknown>)[Symbol.for("aggrega.front-door")] === true;
+  const decided = frontDoor ? astro.request.headers.get("x-aggrega-client-ip") : null;
   if (decided) return addressBucket(decided);
   try {
     return addressBucket(astro.clientAddress || "");
