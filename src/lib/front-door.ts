@@ -5,6 +5,7 @@
  * address the rate limits use is decided here (the socket's peer, or the
  * proxy's X-Forwarded-For entry when TRUST_PROXY says how many proxies to trust).
  */
+import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import { MAX_FORM_BYTES } from "@/lib/upload-limit";
 
@@ -13,6 +14,29 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Internal header carrying the client address to the pages; any copy sent by a client is dropped. */
 export const CLIENT_IP_HEADER = "x-aggrega-client-ip";
+
+/** Internal header naming a streamed upload body, to tell the middleware it went over the cap. */
+export const BODY_ID_HEADER = "x-aggrega-body-id";
+const OVERFLOWED = Symbol.for("aggrega.overflowed-bodies");
+
+/** Ids of streamed bodies that passed their cap (shared with the middleware's bundle through globalThis). */
+export function overflowedBodies(): Set<string> {
+  const store = globalThis as Record<symbol, Set<string> | undefined>;
+  return (store[OVERFLOWED] ??= new Set());
+}
+
+/** Streams a body through, counting; past `limit` it records the id and stops the stream with an error. */
+async function* countedBody(req: http.IncomingMessage, limit: number, id: string): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      overflowedBodies().add(id);
+      throw new Error(`Body size limit exceeded: more than ${limit} bytes`);
+    }
+    yield chunk;
+  }
+}
 
 /** Set on globalThis once the front door is in front of the handler (not under `astro dev`). */
 export const FRONT_DOOR_ACTIVE = Symbol.for("aggrega.front-door");
@@ -95,6 +119,7 @@ export function frontDoor(handler: (req: http.IncomingMessage, res: http.ServerR
   (globalThis as Record<symbol, unknown>)[FRONT_DOOR_ACTIVE] = true;
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     delete req.headers[CLIENT_IP_HEADER];
+    delete req.headers[BODY_ID_HEADER];
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, options.trustedProxies);
     const rawUrl = req.url ?? "/";
     const refuse = (target: string) => {
@@ -128,8 +153,14 @@ export function frontDoor(handler: (req: http.IncomingMessage, res: http.ServerR
       return handler(req, res);
     }
     if (req.headers["transfer-encoding"] === undefined) return handler(req, res);
-    // Chunked body: the small limit is read here and counted; the upload route streams (the adapter's own cap, set to the same value, stops it).
-    if (limit > MAX_BODY_BYTES) return handler(req, res);
+    // Chunked body: the small limit is read here and counted; the upload route streams through a counter, and
+    // the middleware answers 413 when it overflowed (whatever the page made of the cut-off form).
+    if (limit > MAX_BODY_BYTES) {
+      const id = randomUUID();
+      req.headers[BODY_ID_HEADER] = id;
+      (req as http.IncomingMessage & { body?: AsyncIterable<Buffer> }).body = countedBody(req, limit, id);
+      return handler(req, res);
+    }
     void readLimited(req, limit).then((body) => {
       if (body === false) return refuse(TOO_LARGE_PATH);
       (req as http.IncomingMessage & { body?: Buffer }).body = body;

@@ -23,7 +23,7 @@ async function rss(pid: number): Promise<number> {
 }
 
 /** Sends a request with a body of `size` bytes (declared or chunked) and reads the reply, even if the server closes early. */
-function sendBody(baseUrl: string, pathname: string, size: number, options: { chunked?: boolean; declaredOnly?: boolean } = {}): Promise<{ status: number; text: string }> {
+function sendBody(baseUrl: string, pathname: string, size: number, options: { chunked?: boolean; declaredOnly?: boolean; cookie?: string } = {}): Promise<{ status: number; text: string }> {
   const url = new URL(baseUrl);
   return new Promise((resolve) => {
     const socket = net.connect(Number(url.port), url.hostname);
@@ -42,7 +42,7 @@ function sendBody(baseUrl: string, pathname: string, size: number, options: { ch
     });
     socket.on("error", () => {});
     socket.on("close", done);
-    const length = options.chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${size}`;
+    const length = `${options.chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${size}`}${options.cookie ? `\r\nCookie: ${options.cookie}` : ""}`;
     socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${url.host}\r\nOrigin: ${baseUrl}\r\nContent-Type: application/x-www-form-urlencoded\r\n${length}\r\nConnection: close\r\n\r\n`);
     if (options.declaredOnly) return;
     const piece = Buffer.alloc(64 * 1024, "a");
@@ -186,6 +186,11 @@ describe("request limits and private pages", () => {
     // Under the upload cap the request goes on (and, signed out, meets the sign-in guard).
     const small = await sendBody(site.baseUrl, "/gestione/comunicati/nuovo", 2 * 1024 * 1024);
     expect(small.status).toBe(401);
+    // A chunked upload has no length to check first: it streams, and is stopped at the same cap.
+    const editor = await signedInAs(site, "editor");
+    const streamed = await sendBody(site.baseUrl, "/gestione/comunicati/nuovo", 60 * 1024 * 1024, { chunked: true, cookie: editor.cookie });
+    expect(streamed.status).toBe(413);
+    expect(streamed.text).toContain("Dati inviati troppo grandi");
   });
 
   it("still reads bodies under the limit", async () => {
