@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   OFFICE_EMAIL: z.email({ message: "deve essere un indirizzo email" }).default("ufficio.stampa@aggrega.localhost"),
   /** `off` keeps `npm start` from running the alert worker in the web process. */
   WORKER: z.enum(["on", "off"], { message: "deve essere on oppure off" }).default("on"),
+  /** How many reverse proxies sit in front of the server: 0 (default) uses the socket's peer as the client address, N > 0 the Nth entry from the right of X-Forwarded-For. */
+  TRUST_PROXY: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(0, "non può essere negativo").max(10, "deve essere al massimo 10").default(0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Milliseconds an anonymous visitor's HTML page is reused by the same process (src/lib/microcache.ts); 0 turns it off. */
   PAGE_CACHE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(0, "non può essere negativo").max(60_000, "deve essere al massimo 60000").default(1000),

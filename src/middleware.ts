@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { defineMiddleware, sequence } from "astro:middleware";
-import { applySecurityHeaders, isForbiddenCrossSitePost } from "@/lib/http";
+import { applySecurityHeaders, isForbiddenCrossSitePost, isPrivateAnswer } from "@/lib/http";
+import { BODY_ID_HEADER, overflowedBodies, TOO_LARGE_PATH } from "@/lib/front-door";
 import { log, errorMessage } from "@/lib/log";
 import { isDatabaseUnavailable } from "@/lib/unavailable";
 import { backOfficeRole, guard, resumeSession } from "@/accounts";
@@ -14,37 +15,50 @@ const requestContext = defineMiddleware(async (context, next) => {
   context.locals.requestId = requestId;
   context.locals.user ??= null;
   context.locals.session ??= null;
+  // A streamed upload that went over its cap (src/lib/front-door.ts) gets the 413 page, whatever the page made of it.
+  const bodyId = context.request.headers.get(BODY_ID_HEADER);
+  const overflowed = () => bodyId !== null && overflowedBodies().delete(bodyId);
+  const tooLarge = () => context.rewrite(new Request(new URL(TOO_LARGE_PATH, context.url), { headers: context.request.headers }));
   let response: Response;
   try {
     response = await next();
+    if (overflowed()) response = await tooLarge();
   } catch (error) {
-    // Second failure while rendering the error page itself: a bare page, still no stack trace.
-    if (context.locals.failure) return bareErrorPage(context.locals.failure, requestId);
-    const unavailable = isDatabaseUnavailable(error);
-    context.locals.failure = unavailable ? "unavailable" : "error";
-    log(unavailable ? "warn" : "error", unavailable ? "request.unavailable" : "request.failed", {
-      requestId,
-      method: context.request.method,
-      path: context.url.pathname,
-      error: errorMessage(error),
-    });
-    // Rendering the error page here, instead of rethrowing, keeps Astro from printing the stack
-    // and lets 500.astro answer 503 when the database is busy or unreachable.
-    // A fresh GET request: the failed one's body may already have been read.
-    return context.rewrite(new Request(new URL("/500", context.url), { headers: context.request.headers }));
+    if (overflowed()) {
+      response = await tooLarge();
+    } else {
+      // Second failure while rendering the error page itself: a bare page, still no stack trace.
+      if (context.locals.failure) return bareErrorPage(context.locals.failure, requestId);
+      const unavailable = isDatabaseUnavailable(error);
+      context.locals.failure = unavailable ? "unavailable" : "error";
+      log(unavailable ? "warn" : "error", unavailable ? "request.unavailable" : "request.failed", {
+        requestId,
+        method: context.request.method,
+        path: context.url.pathname,
+        error: errorMessage(error),
+      });
+      // Rendering the error page here, instead of rethrowing, keeps Astro from printing the stack
+      // and lets 500.astro answer 503 when the database is busy or unreachable.
+      // A fresh GET request: the failed one's body may already have been read.
+      return context.rewrite(new Request(new URL("/500", context.url), { headers: context.request.headers }));
+    }
   }
   // Astro always sends 500.astro with status 500; a busy or unreachable database is temporary, hence 503.
   if (context.locals.failure === "unavailable" && response.status === 500) {
     response = new Response(response.body, { status: 503, statusText: "Service Unavailable", headers: response.headers });
   }
   // Responses from fetch() or static files can be immutable; copy before editing headers.
+  const privateAnswer = isPrivateAnswer(context.url, context.locals.user !== null);
+  const decorate = (headers: Headers) => {
+    applySecurityHeaders(headers);
+    headers.set("X-Request-Id", requestId);
+    if (privateAnswer) headers.set("Cache-Control", "private, no-store");
+  };
   try {
-    applySecurityHeaders(response.headers);
-    response.headers.set("X-Request-Id", requestId);
+    decorate(response.headers);
   } catch {
     response = new Response(response.body, response);
-    applySecurityHeaders(response.headers);
-    response.headers.set("X-Request-Id", requestId);
+    decorate(response.headers);
   }
   log("info", "request", {
     requestId,
@@ -90,7 +104,10 @@ const session = defineMiddleware(async (context, next) => {
 /** Refuses cross-site form posts, except on the one-click unsubscribe URL (see CROSS_SITE_FORM_PATHS). */
 const originCheck = defineMiddleware((context, next) => {
   if (isForbiddenCrossSitePost(context.request, context.url)) {
-    return new Response(`Cross-site ${context.request.method} form submissions are forbidden`, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    return new Response("Invio rifiutato: il modulo non è stato inviato da una pagina di questo sito. Apri la pagina del modulo sul portale e invialo di nuovo.", {
+      status: 403,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
   }
   return next();
 });

@@ -64,15 +64,20 @@ ${fields.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).j
   return { to: office, subject, text, html, headers: { "Reply-To": report.email } };
 }
 
-/** To the sender: proof that the report arrived, its number and what happens next. */
+/**
+ * To the sender: proof that the report arrived, its number and what happens
+ * next. A fixed text: nothing the sender typed (name, description, page) is
+ * quoted, so the form cannot be used to send chosen words to someone else's
+ * address.
+ */
 export function receipt(report: ReportForMail): OutgoingMail {
   const subject = `Abbiamo ricevuto la tua segnalazione ${reportNumber(report.id)}`;
-  const greeting = report.name ? `Gentile ${report.name},` : "Gentile utente,";
+  const greeting = "Buongiorno,";
   const statement = absoluteUrl("/accessibilita");
   const paragraphs = [
     `abbiamo ricevuto la tua segnalazione di accessibilità del ${formatDateTime(report.createdAt)}, con il numero ${reportNumber(report.id)}.`,
     "L'ufficio responsabile ti risponderà entro 30 giorni. Se la risposta non arriva o non ti soddisfa, puoi rivolgerti al Difensore civico per il digitale presso AgID, come spiega la dichiarazione di accessibilità.",
-    `Il testo che ci hai inviato: «${report.description}»`,
+    `Se non hai inviato tu questa segnalazione, ignora questo messaggio: qualcuno ha indicato il tuo indirizzo per errore.`,
   ];
   const text = [greeting, "", ...paragraphs.flatMap((p) => [p, ""]), `Dichiarazione di accessibilità: ${statement}`].join("\n");
   const html = page(

@@ -11,6 +11,7 @@ import { getDb } from "@/lib/db";
 import { emailRule, isHttpUrlOrPath } from "@/lib/field-rules";
 import { log } from "@/lib/log";
 import { queueMail } from "@/outbox";
+import { hitRateLimits, RATE_RULES, recipientKey } from "@/accounts";
 import { officeNotice, receipt } from "./messages";
 
 const optionalText = (max: number, message: string) =>
@@ -43,8 +44,19 @@ export interface SubmittedReport {
   id: number;
 }
 
-/** Stores a report and queues the notice to the office and the receipt to the sender. */
-export async function submitAccessibilityReport(input: ReportInput): Promise<SubmittedReport> {
+/**
+ * Stores a report and queues the notice to the office and the receipt to the
+ * sender. Limited per client address (IPv6 by /64) and per recipient mailbox
+ * (case, dots and `+tags` folded, see recipientKey): past either limit nothing
+ * is stored or queued and the page answers 429, pointing to the office's own
+ * address.
+ */
+export async function submitAccessibilityReport(input: ReportInput, client: { ip: string } = { ip: "sconosciuto" }): Promise<SubmittedReport> {
+  await hitRateLimits([
+    [RATE_RULES.accessibilityIp, client.ip],
+    [RATE_RULES.accessibilityIpDay, client.ip],
+    [RATE_RULES.accessibilityRecipient, recipientKey(input.email)],
+  ]);
   const db = await getDb();
   const row = await db.transaction(async (tx) => {
     const [report] = await tx

@@ -78,7 +78,9 @@ export function safeRedirect(target: string | null | undefined, fallback = "/acc
   try {
     const url = new URL(target, "http://aggrega.invalid");
     if (url.host !== "aggrega.invalid") return fallback;
-    return url.pathname + url.search + url.hash;
+    // Judge what the browser will get after normalisation: "/.//evil.example" becomes "//evil.example".
+    const normalised = url.pathname + url.search + url.hash;
+    return /^\/(?![/\\])/.test(normalised) ? normalised : fallback;
   } catch {
     return fallback;
   }

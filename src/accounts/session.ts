@@ -4,10 +4,11 @@
  */
 import { DrizzleSQLiteAdapter } from "@lucia-auth/adapter-drizzle";
 import { Lucia, TimeSpan } from "lucia";
+import { eq } from "drizzle-orm";
 import type { AstroCookies } from "astro";
 import { sessions, users, type Role } from "@db/schema";
 import { config } from "@/config";
-import { getDb } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import type { SessionInfo, SessionUser } from "./types";
 
 /** The cookie's name, for tests and helpers that sign in over HTTP. */
@@ -111,6 +112,15 @@ export async function endSession(sessionId: string, cookies: AstroCookies): Prom
 export async function endAllSessions(userId: string): Promise<void> {
   const auth = await lucia();
   await auth.invalidateUserSessions(userId);
+}
+
+/**
+ * Ends every session of a user inside the caller's transaction, so a password
+ * change or reset and the sign-out of every device commit together (Lucia's
+ * invalidateUserSessions deletes these same rows, outside any transaction).
+ */
+export async function endAllSessionsIn(tx: Pick<Database, "delete">, userId: string): Promise<void> {
+  await tx.delete(sessions).where(eq(sessions.userId, userId));
 }
 
 /** Deletes sessions past their expiry; run on a schedule by the cleanup job. */

@@ -23,10 +23,15 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Issues a new token for `purpose`; earlier unused ones of the same purpose stop working. */
+/**
+ * Issues a new token for `purpose`. A new reset link voids the earlier unused
+ * ones; verification links all stay valid until they expire (a second mail,
+ * sent when someone signs in before verifying, must not break the first one
+ * they may be about to click).
+ */
 export async function issueToken(db: Pick<Database, "insert" | "delete">, userId: string, purpose: TokenPurpose, now = Date.now()): Promise<string> {
   const token = randomBytes(32).toString("base64url");
-  await db.delete(accountTokens).where(and(eq(accountTokens.userId, userId), eq(accountTokens.purpose, purpose), isNull(accountTokens.usedAt)));
+  if (purpose !== "verify_email") await revokeTokens(db, userId, purpose);
   await db.insert(accountTokens).values({
     tokenHash: hashToken(token),
     userId,
@@ -34,6 +39,11 @@ export async function issueToken(db: Pick<Database, "insert" | "delete">, userId
     expiresAt: new Date(now + TOKEN_LIFETIME_MS[purpose]),
   });
   return token;
+}
+
+/** Voids every unused token of `purpose` for a user (a new reset link, a password change). */
+export async function revokeTokens(db: Pick<Database, "delete">, userId: string, purpose: TokenPurpose): Promise<void> {
+  await db.delete(accountTokens).where(and(eq(accountTokens.userId, userId), eq(accountTokens.purpose, purpose), isNull(accountTokens.usedAt)));
 }
 
 /** The user of a token that exists, is unused and has not expired; null otherwise. Does not use it up. */

@@ -12,10 +12,10 @@ import { recordAudit, type Actor } from "@/lib/audit";
 import { Refusal } from "@/lib/refusal";
 import { queueMail } from "@/outbox";
 import { hashPassword, passwordProblem, spendPasswordCheck, verifyPassword } from "./password";
-import { hitRateLimits, RATE_RULES } from "./rate-limit";
-import { consumeToken, issueToken, tokenOwner } from "./tokens";
+import { hitRateLimits, RATE_RULES, recipientKey, withinRateLimit } from "./rate-limit";
+import { consumeToken, issueToken, revokeTokens, tokenOwner } from "./tokens";
 import { alreadyRegisteredMessage, passwordChangedMessage, resetMessage, verificationMessage } from "./messages";
-import { endAllSessions, endSession, startSession } from "./session";
+import { endAllSessions, endAllSessionsIn, endSession, startSession } from "./session";
 import type { RegistrationInput } from "./schemas";
 import type { SessionUser } from "./types";
 
@@ -48,7 +48,10 @@ export async function registerUser(input: RegistrationInput, client: { ip: strin
   const existing = await findByEmail(input.email);
   const db = await getDb();
   if (existing) {
-    await queueMail(db, "account_already_registered", alreadyRegisteredMessage(existing.email, existing.name));
+    // Registering someone else's address over and over must not fill their inbox.
+    if (await withinRateLimit(RATE_RULES.registerMailRecipient, recipientKey(existing.email))) {
+      await queueMail(db, "account_already_registered", alreadyRegisteredMessage(existing.email, existing.name));
+    }
     return;
   }
   const id = randomUUID();
@@ -67,7 +70,16 @@ export async function registerUser(input: RegistrationInput, client: { ip: strin
   });
 }
 
-/** Confirms an address from the emailed link; false when the link is unknown, expired or used. */
+/** True when a verification link can still be used (the page shows its button only then). */
+export async function isVerificationTokenValid(token: string): Promise<boolean> {
+  return (await tokenOwner(await getDb(), token, "verify_email")) !== null;
+}
+
+/**
+ * Confirms an address from the emailed link, on the POST of the button the
+ * link's page shows (a mail scanner that follows links verifies nothing);
+ * false when the link is unknown, expired or used.
+ */
 export async function verifyEmail(token: string): Promise<boolean> {
   const db = await getDb();
   return db.transaction(async (tx) => {
@@ -86,9 +98,15 @@ export type AuthResult = { ok: true; userId: string } | { ok: false; reason: "in
  * password gets a fresh verification link.
  */
 export async function authenticate(input: { email: string; password: string }, client: { ip: string }): Promise<AuthResult> {
+  // Per account *and* source, with a far higher ceiling per account: a stranger hammering a known
+  // address slows only themselves, and the owner can still sign in from their own network.
+  const accountSource = `${input.email.toLowerCase()}|${client.ip}`;
   await hitRateLimits([
     [RATE_RULES.loginIp, client.ip],
-    [RATE_RULES.loginAccount, input.email],
+    [RATE_RULES.loginAccountSourceMinute, accountSource],
+    [RATE_RULES.loginAccountSource, accountSource],
+    [RATE_RULES.loginAccountSourceDay, accountSource],
+    [RATE_RULES.loginAccountCeiling, input.email],
   ]);
   const user = await findByEmail(input.email);
   if (!user) {
@@ -98,11 +116,14 @@ export async function authenticate(input: { email: string; password: string }, c
   const valid = await verifyPassword(user.passwordHash, input.password);
   if (!valid || user.deactivatedAt) return { ok: false, reason: "invalid" };
   if (!user.emailVerifiedAt) {
-    const db = await getDb();
-    await db.transaction(async (tx) => {
-      const token = await issueToken(tx, user.id, "verify_email");
-      await queueMail(tx, "account_verification", verificationMessage(user.email, user.name, token));
-    });
+    // A new link, the earlier ones still valid; a daily cap keeps repeated sign-ins from bombing the inbox.
+    if (await withinRateLimit(RATE_RULES.verifyMailRecipient, recipientKey(user.email))) {
+      const db = await getDb();
+      await db.transaction(async (tx) => {
+        const token = await issueToken(tx, user.id, "verify_email");
+        await queueMail(tx, "account_verification", verificationMessage(user.email, user.name, token));
+      });
+    }
     return { ok: false, reason: "unverified" };
   }
   return { ok: true, userId: user.id };
@@ -134,10 +155,12 @@ export async function signOutEverywhere(user: { id: string }, sessionId: string,
 export async function requestPasswordReset(email: string, client: { ip: string }): Promise<void> {
   await hitRateLimits([
     [RATE_RULES.resetIp, client.ip],
-    [RATE_RULES.resetAccount, email],
+    [RATE_RULES.resetAccountSource, `${email.toLowerCase()}|${client.ip}`],
   ]);
   const user = await findByEmail(email);
   if (!user || user.deactivatedAt) return;
+  // Past the daily cap per mailbox the answer is the same and no mail leaves.
+  if (!(await withinRateLimit(RATE_RULES.resetMailRecipient, recipientKey(user.email)))) return;
   const db = await getDb();
   await db.transaction(async (tx) => {
     const token = await issueToken(tx, user.id, "reset_password");
@@ -152,7 +175,8 @@ export async function isResetTokenValid(token: string): Promise<boolean> {
 
 /**
  * Sets a new password from a reset link, confirms the address (the link
- * proved it) and ends every session. A weak password leaves the link usable.
+ * proved it), voids other reset links and ends every session, all in one
+ * transaction. A weak password leaves the link usable.
  */
 export async function resetPassword(token: string, password: string): Promise<void> {
   const db = await getDb();
@@ -168,14 +192,19 @@ export async function resetPassword(token: string, password: string): Promise<vo
     if (!userId) return false;
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    await revokeTokens(tx, userId, "reset_password");
+    await endAllSessionsIn(tx, userId);
     await queueMail(tx, "password_changed", passwordChangedMessage(owner.email, owner.name));
     return true;
   });
   if (!changed) throw invalid;
-  await endAllSessions(owner.id);
 }
 
-/** Changes the password of a signed-in person; other devices are signed out, this one gets a new session. */
+/**
+ * Changes the password of a signed-in person. The new hash, the end of every
+ * session and the voiding of outstanding reset links commit together; this
+ * device then gets a new session.
+ */
 export async function changePassword(
   user: SessionUser,
   input: { currentPassword: string; password: string },
@@ -191,9 +220,10 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.password);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+    await endAllSessionsIn(tx, user.id);
+    await revokeTokens(tx, user.id, "reset_password");
     await queueMail(tx, "password_changed", passwordChangedMessage(user.email, user.name));
   });
-  await endAllSessions(user.id);
   await startSession(user.id, cookies);
 }
 

@@ -9,6 +9,7 @@ import RSS from "rss";
 import { aggregators, announcements, ANNOUNCEMENT_KINDS, categories, type AnnouncementKind } from "@db/schema";
 import { config } from "@/config";
 import { getDb } from "@/lib/db";
+import { withoutControlCharacters } from "@/lib/http";
 import { SITE_NAME } from "@/lib/site";
 import { KIND_LABELS, KIND_SINGULAR } from "./messages";
 
@@ -125,9 +126,10 @@ export async function feedResponse(scope: FeedScope | null, request: Request): P
     ttl: 60,
   });
   for (const item of items) {
+    // XML 1.0 allows no control characters, not even inside CDATA: one in a title would make the whole feed unreadable.
     feed.item({
-      title: item.title,
-      description: item.summary,
+      title: withoutControlCharacters(item.title),
+      description: withoutControlCharacters(item.summary, true),
       url: new URL(item.path, `${siteUrl}/`).toString(),
       // The event key never changes, so readers never see an item twice.
       guid: `${siteUrl}/feed.xml#${encodeURIComponent(item.eventKey)}`,

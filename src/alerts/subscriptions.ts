@@ -3,14 +3,14 @@
  * reached by signed links, one-click unsubscribe, and the same preferences
  * for signed-in people.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { aggregators, categories, conventionLots, conventions, conventionWatches, deliveries, savedSearches, subscribers, type AnnouncementKind } from "@db/schema";
 import { config } from "@/config";
 import { getDb, type Database } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { queueMail } from "@/outbox";
-import { hitRateLimits, type RateRule } from "@/accounts";
+import { hitRateLimits, RATE_RULES, recipientKey, type RateRule } from "@/accounts";
 import { catalogQueryString, hasFilters, NATIONAL_REGION, parseCatalogQuery, REGIONS } from "@/catalog";
 import { subscriberLinks } from "./links";
 import { SUBSCRIBABLE_KINDS, type Interests } from "./matching";
@@ -148,6 +148,11 @@ export interface SubscribeRequest extends InterestsInput {
 /** What the page tells the visitor: always the same for any address, so nobody learns who is subscribed. */
 export type SubscribeOutcome = "check-inbox" | "confirmed";
 
+/** The confirmation token of an address for one expiry: HMAC of both under the link secret (stored only as its hash). */
+function confirmToken(secret: string, email: string, expiresAt: Date): string {
+  return createHmac("sha256", secret).update(`confirm:${email}:${expiresAt.getTime()}`).digest("base64url");
+}
+
 function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
@@ -181,9 +186,12 @@ async function follow(db: Store, subscriberId: number, search: SavedSearchInput 
  */
 export async function subscribe(request: SubscribeRequest, client: { ip: string }, now = new Date()): Promise<SubscribeOutcome> {
   const email = request.email.trim().toLowerCase();
+  // Per mailbox, not per spelling: `+tags`, dots (Gmail) and case all reach the same inbox.
+  const mailbox = recipientKey(email);
   await hitRateLimits([
     [SUBSCRIBE_RULES.ip, client.ip],
-    [SUBSCRIBE_RULES.email, email],
+    [SUBSCRIBE_RULES.email, mailbox],
+    [RATE_RULES.subscribeRecipient, mailbox],
   ]);
   const interests = await checkInterests(request);
   const search = request.ricerca ? await savedSearchFromQueryString(request.ricerca) : null;
@@ -215,17 +223,24 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
     return "check-inbox";
   }
 
-  const token = randomBytes(32).toString("base64url");
+  // A pending confirmation link stays valid when the address is subscribed again (by its owner or by anyone
+  // else): the token is derived from the secret, the address and its expiry, so the same link is sent again.
+  const reusable = existing?.status === "pending" && existing.confirmExpiresAt && existing.confirmExpiresAt > now ? existing.confirmExpiresAt : null;
+  const reused = reusable && existing!.confirmTokenHash === tokenHash(confirmToken(secret, email, reusable)) ? reusable : null;
+  const expiresAt = reused ?? new Date(now.getTime() + CONFIRM_VALID_HOURS * 3_600_000);
+  const token = confirmToken(secret, email, expiresAt);
   const values = {
     email,
-    userId: request.user?.id ?? existing?.userId ?? null,
+    // Only the signed-in person's own verified address is bound to their account; any other address they
+    // type is an ordinary subscription its owner confirms (and an account never sees it by address alone).
+    userId: verifiedUser?.id ?? null,
     status: verifiedUser ? ("confirmed" as const) : ("pending" as const),
     frequency: request.frequency,
     interests,
     consentAt: now,
     consentText: CONSENT_TEXT,
     confirmTokenHash: verifiedUser ? null : tokenHash(token),
-    confirmExpiresAt: verifiedUser ? null : new Date(now.getTime() + CONFIRM_VALID_HOURS * 3_600_000),
+    confirmExpiresAt: verifiedUser ? null : expiresAt,
     confirmedAt: verifiedUser ? now : null,
     unsubscribedAt: null,
     failureCount: 0,
@@ -401,13 +416,18 @@ export async function unsubscribe(subscriberId: number, now = new Date()): Promi
   ]);
 }
 
-/** The subscription of a signed-in person: linked to the account, or under the same address. */
-export async function accountSubscriberId(user: { id: string; email: string }): Promise<number | null> {
+/**
+ * The subscription of a signed-in person: linked to the account, or under
+ * the same address once the account has verified it (registering someone
+ * else's address without verifying it shows nothing of their subscription).
+ */
+export async function accountSubscriberId(user: { id: string; email: string; emailVerified: boolean }): Promise<number | null> {
   const db = await getDb();
+  const byAddress = user.emailVerified ? sql` OR ${subscribers.email} = ${user.email.toLowerCase()}` : sql``;
   const [row] = await db
     .select({ id: subscribers.id })
     .from(subscribers)
-    .where(sql`(${subscribers.userId} = ${user.id} OR ${subscribers.email} = ${user.email.toLowerCase()}) AND ${subscribers.status} IN ('confirmed', 'pending')`)
+    .where(sql`(${subscribers.userId} = ${user.id}${byAddress}) AND ${subscribers.status} IN ('confirmed', 'pending')`)
     .limit(1);
   return row?.id ?? null;
 }

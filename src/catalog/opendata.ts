@@ -3,7 +3,9 @@
  * start dates and expiries. All three take the catalog query, so any
  * filtered catalog URL has matching downloads.
  */
-import { absoluteUrl } from "@/lib/http";
+import { stringify } from "csv-stringify/sync";
+import ical, { ICalCalendarMethod, ICalEventTransparency } from "ical-generator";
+import { absoluteUrl, withoutControlCharacters } from "@/lib/http";
 import { INSTRUMENT_LABELS, STATUS_LABELS } from "./labels";
 import { searchConventions, todayInItaly, type CatalogQuery, type ConventionSummary } from "./query";
 
@@ -69,7 +71,8 @@ function toRecord(c: ConventionSummary): OpenDataRecord {
     data_scadenza: c.endDate,
     massimale_euro: euro(c.ceilingValue),
     utilizzato_euro: euro(c.usedValue),
-    url_ordini: c.orderingUrl,
+    // Only web addresses reach the open data, whatever an older row holds (javascript:, data: …).
+    url_ordini: c.orderingUrl && /^https?:\/\//i.test(c.orderingUrl) ? c.orderingUrl : null,
     url_pagina: absoluteUrl(`/convenzioni/${c.slug}`),
     esempio: c.isExample,
   };
@@ -85,19 +88,34 @@ export async function openDataRecords(query: CatalogQuery): Promise<OpenDataReco
   return (await allMatching(query)).map(toRecord);
 }
 
+/**
+ * Text a spreadsheet would run as a formula: a leading = + - @ (or their
+ * full-width forms), possibly after spaces, or a leading tab, CR or LF.
+ */
+const FORMULA_START = /^[\s\u00a0]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
+
+/** One CSV cell: text is stripped of control characters and neutralised against formula injection. */
 function csvCell(value: string | number | boolean | null): string {
   if (value === null) return "";
-  let text = String(value);
-  // A leading = + - @ would run as a formula in spreadsheets (CSV injection).
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value !== "string") return String(value);
+  const text = withoutControlCharacters(value);
+  // An apostrophe makes Excel and LibreOffice show the cell as text; the rest is kept verbatim.
+  return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
-/** RFC 4180 CSV: header row, comma separated, CRLF line ends. */
-export function toCsv(records: OpenDataRecord[]): string {
+export type CsvSeparator = "," | ";";
+
+/**
+ * The open data as CSV (RFC 4180, written by csv-stringify): a UTF-8 BOM so
+ * Excel reads the accents, header row, CRLF line ends. `,` by default; `;`
+ * for Excel in the Italian locale, which splits on semicolons.
+ */
+export function toCsv(records: OpenDataRecord[], separator: CsvSeparator = ","): string {
   const names = OPEN_DATA_FIELDS.map((f) => f.name);
-  const lines = [names.join(","), ...records.map((r) => names.map((n) => csvCell(r[n] ?? null)).join(","))];
-  return `${lines.join("\r\n")}\r\n`;
+  return stringify(
+    records.map((r) => names.map((n) => csvCell(r[n] ?? null))),
+    { bom: true, header: true, columns: names, delimiter: separator, record_delimiter: "windows", quoted_match: /^\s|\s$/ },
+  );
 }
 
 /** The JSON document: licence, field list and records. */
@@ -113,34 +131,6 @@ export function toJson(records: OpenDataRecord[], generatedAt = new Date()) {
   };
 }
 
-/** RFC 5545 TEXT escaping. */
-function icsText(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
-}
-
-/** Folds a content line at 75 octets without splitting a UTF-8 character (RFC 5545 §3.1). */
-export function foldLine(line: string): string {
-  const parts: string[] = [];
-  let current = "";
-  let bytes = 0;
-  for (const char of line) {
-    const size = Buffer.byteLength(char);
-    const limit = parts.length === 0 ? 75 : 74; // continuation lines start with a space
-    if (bytes + size > limit) {
-      parts.push(current);
-      current = "";
-      bytes = 0;
-    }
-    current += char;
-    bytes += size;
-  }
-  parts.push(current);
-  return parts.join("\r\n ");
-}
-
-const icsDate = (iso: string) => iso.replace(/-/g, "");
-const icsStamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-
 function nextDay(iso: string): string {
   const d = new Date(`${iso}T12:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
@@ -154,38 +144,35 @@ function nextDay(iso: string): string {
 export async function conventionCalendar(query: CatalogQuery, options: { today?: string } = {}): Promise<string> {
   const today = options.today ?? todayInItaly();
   const host = new URL(absoluteUrl("/")).host;
-  const lines = [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//Aggrega//Calendario convenzioni//IT",
-    "CALSCALE:GREGORIAN",
-    "METHOD:PUBLISH",
-    "X-WR-CALNAME:Aggrega – date delle convenzioni",
-    "X-WR-TIMEZONE:Europe/Rome",
-  ];
+  // ical-generator escapes TEXT values (backslash, ; , and every CR/LF) and folds lines at 75 octets;
+  // control characters, which RFC 5545 does not allow in TEXT at all, are dropped before.
+  const calendar = ical({
+    name: "Aggrega – date delle convenzioni",
+    prodId: { company: "Aggrega", product: "Calendario convenzioni", language: "IT" },
+    method: ICalCalendarMethod.PUBLISH,
+  });
   for (const c of await allMatching(query, today)) {
     const url = absoluteUrl(`/convenzioni/${c.slug}`);
     const example = c.isExample ? " (esempio)" : "";
+    const title = withoutControlCharacters(c.title);
     const events: { kind: string; date: string | null; summary: string }[] = [
-      { kind: "inizio", date: c.startDate, summary: `Attivazione: ${c.title}${example}` },
-      { kind: "scadenza", date: c.endDate, summary: `Scadenza: ${c.title}${example}` },
+      { kind: "inizio", date: c.startDate, summary: `Attivazione: ${title}${example}` },
+      { kind: "scadenza", date: c.endDate, summary: `Scadenza: ${title}${example}` },
     ];
     for (const event of events) {
       if (!event.date || event.date < today) continue;
-      lines.push(
-        "BEGIN:VEVENT",
-        `UID:convenzione-${c.id}-${event.kind}@${host}`,
-        `DTSTAMP:${icsStamp(c.updatedAt)}`,
-        `DTSTART;VALUE=DATE:${icsDate(event.date)}`,
-        `DTEND;VALUE=DATE:${icsDate(nextDay(event.date))}`,
-        `SUMMARY:${icsText(event.summary)}`,
-        `DESCRIPTION:${icsText(`${c.aggregator.name} – ${INSTRUMENT_LABELS[c.instrumentType]}, ${STATUS_LABELS[c.status].toLowerCase()}. ${url}`)}`,
-        `URL:${url}`,
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-      );
+      calendar.createEvent({
+        id: `convenzione-${c.id}-${event.kind}@${host}`,
+        stamp: new Date(c.updatedAt),
+        start: event.date,
+        end: nextDay(event.date),
+        allDay: true,
+        summary: event.summary,
+        description: withoutControlCharacters(`${c.aggregator.name} – ${INSTRUMENT_LABELS[c.instrumentType]}, ${STATUS_LABELS[c.status].toLowerCase()}. ${url}`),
+        url,
+        transparency: ICalEventTransparency.TRANSPARENT,
+      });
     }
   }
-  lines.push("END:VCALENDAR");
-  return `${lines.map(foldLine).join("\r\n")}\r\n`;
+  return `${calendar.toString()}\r\n`;
 }

@@ -11,6 +11,7 @@ import { closeDatabase, connection } from "@/lib/db";
 import { securityHeaders } from "@/lib/http";
 import { log, errorMessage, setLogLevel } from "@/lib/log";
 import { withMicroCache } from "@/lib/microcache";
+import { frontDoor } from "@/lib/front-door";
 import { prepareDatabase } from "@/seed/prepare";
 import { ContentFileError } from "@/lib/content-files";
 import { startBackgroundJobs } from "@/jobs";
@@ -66,7 +67,8 @@ const { handler } = (await import(pathToFileURL(serverEntry(cfg.root)).href)) as
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
 const headers = securityHeaders();
-const serve = withMicroCache(handler, { ttlMs: cfg.PAGE_CACHE_MS });
+// Body limits and broken URLs first, so nothing oversized is read and no cache entry is touched by a refused request.
+const serve = frontDoor(withMicroCache(handler, { ttlMs: cfg.PAGE_CACHE_MS }), { trustedProxies: cfg.TRUST_PROXY });
 const server = http.createServer((req, res) => {
   // Static files (/_astro, fonts, public/) are answered by the adapter before the middleware runs.
   for (const [name, value] of headers) res.setHeader(name, value);

@@ -29,6 +29,42 @@ export interface MicroCacheOptions {
   maxBodyBytes?: number;
 }
 
+/**
+ * Query parameters some page reads (a test scans src/ for new ones). The
+ * cache key keeps only these, sorted, duplicates dropped, so `?q=x&pagina=2`,
+ * `?pagina=2&q=x&utm_source=y` and `?pagina=2&q=x&zz=<random>` share one
+ * entry: a random query string cannot force a render per request.
+ */
+export const KNOWN_QUERY_PARAMETERS = new Set([
+  "aggiornato", "anno", "azione", "categoria", "codice", "completata", "convenzione", "cpv", "dopo", "eliminato",
+  "frequency", "ordina", "pagina", "partners", "q", "regione", "revocato", "ricerca", "ritentati", "ritirato",
+  "salvato", "scadenza", "separatore", "soggetto", "stato", "t", "tag", "tipo", "token", "vista",
+]);
+
+/** The cache key of a request target: its path and its known, non-empty parameters in a fixed order. */
+export function cacheKey(target: string): string {
+  const queryStart = target.indexOf("?");
+  if (queryStart === -1) return target;
+  const path = target.slice(0, queryStart);
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(target.slice(queryStart + 1));
+  } catch {
+    return target;
+  }
+  const seen = new Set<string>();
+  const kept = [...params]
+    .filter(([name, value]) => {
+      const pair = `${name}=${value}`;
+      if (!KNOWN_QUERY_PARAMETERS.has(name) || seen.has(pair)) return false;
+      seen.add(pair);
+      return true;
+    })
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
+  const unique = kept;
+  return unique.length ? `${path}?${new URLSearchParams(unique).toString()}` : path;
+}
+
 function cacheable(req: http.IncomingMessage): boolean {
   return req.method === "GET" && !req.headers.cookie && !req.headers.authorization;
 }
@@ -66,10 +102,16 @@ export function withMicroCache(handler: Handler, options: MicroCacheOptions): Ha
   };
 
   return (req, res) => {
-    // A form post may change what pages show: this process forgets everything, so its own writes show at once.
-    if (req.method !== "GET" && req.method !== "HEAD") entries.clear();
+    // A write may change what pages show: once one succeeds (2xx/3xx) this process forgets everything, so
+    // its own writes show at once. A refused post (403, 413, 422, 429…) changed nothing and clears nothing.
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.once("finish", () => {
+        if (res.statusCode < 400) entries.clear();
+      });
+      return handler(req, res);
+    }
     if (!cacheable(req)) return handler(req, res);
-    const key = req.url ?? "/";
+    const key = cacheKey(req.url ?? "/");
     const hit = entries.get(key);
     if (hit && hit.expires > Date.now()) return serve(res, key, hit);
     const waiters = rendering.get(key);

@@ -77,6 +77,9 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const link = mail?.text?.match(/https?:\/\/\S+\/account\/verifica\?token=[\w-]+/)?.[0];
     expect(link).toBeTruthy();
     await page.goto(link!);
+    // The link opens a page with a button: only its POST confirms the address.
+    await page.getByRole("heading", { name: "Conferma il tuo indirizzo email" }).waitFor();
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Conferma l'indirizzo" }).click()]);
     await page.getByRole("heading", { name: "Indirizzo confermato" }).waitFor();
 
     await signIn(page, email, `/formazione/${SLUG}`);

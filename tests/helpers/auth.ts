@@ -57,8 +57,9 @@ export function sessionCookieFrom(response: Response): string | undefined {
 }
 
 /** Signs in through /accedi and returns the Cookie header value ("aggrega_sessione=…"). */
-export async function signInOverHttp(baseUrl: string, email: string, password = TEST_PASSWORD): Promise<string> {
-  const response = await postForm(baseUrl, "/accedi", { email, password });
+export async function signInOverHttp(baseUrl: string, email: string, password = TEST_PASSWORD, origin = baseUrl): Promise<string> {
+  // Forms are accepted only from the site's SITE_URL origin, which is baseUrl unless a test sets another.
+  const response = await postForm(baseUrl, "/accedi", { email, password }, { Origin: origin });
   const cookie = sessionCookieFrom(response);
   if (response.status !== 303 || !cookie) {
     throw new Error(`sign-in as ${email} failed with status ${response.status}: ${(await response.text()).slice(0, 300)}`);
@@ -67,7 +68,7 @@ export async function signInOverHttp(baseUrl: string, email: string, password = 
 }
 
 /** Creates a user with `role` in the site's database and signs in: the common case for guarded pages. */
-export async function signedInAs(site: { baseUrl: string; databaseUrl: string }, role: Role): Promise<{ user: TestUser; cookie: string }> {
+export async function signedInAs(site: { baseUrl: string; databaseUrl: string; publicOrigin?: string }, role: Role): Promise<{ user: TestUser; cookie: string }> {
   const user = await createUserWithRole(role, { databaseUrl: site.databaseUrl });
-  return { user, cookie: await signInOverHttp(site.baseUrl, user.email, user.password) };
+  return { user, cookie: await signInOverHttp(site.baseUrl, user.email, user.password, site.publicOrigin) };
 }

@@ -15,6 +15,8 @@ export interface RunningSite {
   dir: string;
   databaseUrl: string;
   outboxDir: string;
+  /** The server process (to read its memory from /proc). */
+  pid: number;
   output(): string;
   /** Parsed .eml files in the outbox, oldest first. */
   outbox(): Promise<ParsedMail[]>;
@@ -69,6 +71,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
     dir,
     databaseUrl,
     outboxDir,
+    pid: child.pid!,
     output: () => output,
     async outbox() {
       let names: string[];

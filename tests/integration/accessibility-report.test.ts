@@ -83,6 +83,36 @@ describe("accessibility feedback form", () => {
     expect(receipt?.html).toContain('lang="it"');
     // The sender's address is personal data: it reaches the mail, never the logs.
     expect(site.output()).not.toContain(valid.email);
+    // The receipt is a fixed text: nothing the sender typed is echoed to the address they gave.
+    for (const typed of [valid.name, valid.description, valid.pageUrl]) {
+      expect(receipt?.text).not.toContain(typed);
+      expect(receipt?.html).not.toContain(typed);
+    }
+  });
+
+  it("cannot be used to mail a victim: per-recipient cap folding case, dots and +tags, and a per-address limit", async () => {
+    const before = (await site.outbox()).length;
+    const victim = ["Vittima.Prova@gmail.com", "vittimaprova+1@gmail.com", "v.i.t.t.i.m.a.prova+due@googlemail.com", "VITTIMAPROVA@gmail.com", "vittima.prova+5@gmail.com"];
+    const statuses: number[] = [];
+    for (const [i, email] of victim.entries()) {
+      const response = await postForm(site.baseUrl, "/accessibilita/segnala", { ...valid, email, description: `Testo scelto da chi attacca, numero ${i}.` }, { "X-Forwarded-For": `203.0.113.${i}` });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+        expect(await response.text()).toContain("riprova più tardi");
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const receipts = (await site.outbox()).slice(before).filter((m) => m.subject?.startsWith("Abbiamo ricevuto"));
+    expect(receipts).toHaveLength(3);
+
+    // One address sending to many different recipients hits the per-address limit (X-Forwarded-For is not trusted without TRUST_PROXY).
+    const fromOneSource: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      fromOneSource.push((await postForm(site.baseUrl, "/accessibilita/segnala", { ...valid, email: `destinatario${i}@comune.example.it` })).status);
+    }
+    // Every attempt above came from this same loopback address (1 + 5 already): past the limit of 5 an hour, fresh recipients are refused too.
+    expect(fromOneSource).toEqual([429, 429, 429, 429]);
   });
 });
 

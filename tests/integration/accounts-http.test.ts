@@ -66,9 +66,22 @@ describe("account flows over HTTP", () => {
     const [mail] = await mailsTo(email, 1);
     expect(mail!.html).toContain(`${site.baseUrl}/account/verifica?token=`);
     const token = tokenIn(mail!, "/account/verifica");
-    const verified = await get(`/account/verifica?token=${token}`);
+    // Opening the link (as a mail scanner does) only shows the button: the account stays unverified.
+    const opened = await get(`/account/verifica?token=${token}`);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get("cache-control")).toMatch(/no-store/);
+    const page = await opened.text();
+    expect(page).toContain("Conferma l'indirizzo");
+    expect(page).not.toContain("Indirizzo confermato");
+    expect((await get(`/account/verifica?token=${token}`)).status).toBe(200);
+    // Signing in before verifying sends a second link and keeps the first one valid.
+    const early = await postForm(site.baseUrl, "/accedi", { email, password: TEST_PASSWORD });
+    expect(early.status).toBe(403);
+    await mailsTo(email, 2);
+    const verified = await postForm(site.baseUrl, "/account/verifica", { token });
     expect(verified.status).toBe(200);
     expect(await verified.text()).toContain("Indirizzo confermato");
+    expect((await postForm(site.baseUrl, "/account/verifica", { token })).status).toBe(400);
     expect((await get(`/account/verifica?token=${token}`)).status).toBe(400);
 
     const signedIn = await postForm(site.baseUrl, "/accedi?dopo=%2Fformazione", { email, password: TEST_PASSWORD });
@@ -88,6 +101,12 @@ describe("account flows over HTTP", () => {
     const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
     const response = await postForm(site.baseUrl, "/accedi?dopo=https%3A%2F%2Fsito-ostile.example%2F", { email: user.email, password: TEST_PASSWORD });
     expect(response.headers.get("location")).toBe("/account");
+    // Dot segments that normalise to a protocol-relative address.
+    for (const target of ["/.//evil.example", "/./\\evil.example", "/a/..//evil.example", "/%2e//evil.example"]) {
+      const tricked = await postForm(site.baseUrl, `/accedi?dopo=${encodeURIComponent(target)}`, { email: user.email, password: TEST_PASSWORD });
+      expect(tricked.status, target).toBe(303);
+      expect(tricked.headers.get("location"), target).toBe("/account");
+    }
   });
 
   it("answers the same for known and unknown addresses", async () => {
@@ -135,6 +154,24 @@ describe("account flows over HTTP", () => {
     expect(await reused.text()).toContain("non è valido, è scaduto o è già stato usato");
     expect((await get(`/reimposta-password?token=${token}`)).status).toBe(400);
     expect((await get("/account", oldSession)).status).toBe(303);
+    await signInOverHttp(site.baseUrl, user.email, next);
+  });
+
+  it("voids outstanding reset links and other sessions when the password is changed", async () => {
+    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const here = await signInOverHttp(site.baseUrl, user.email);
+    const elsewhere = await signInOverHttp(site.baseUrl, user.email);
+    await postForm(site.baseUrl, "/password-dimenticata", { email: user.email });
+    const token = tokenIn((await mailsTo(user.email, 1))[0]!, "/reimposta-password");
+    expect((await get(`/reimposta-password?token=${token}`)).status).toBe(200);
+    const next = "Frase-Cambiata-Dal-Profilo-7";
+    const changed = await postForm(site.baseUrl, "/account/password", { currentPassword: user.password, password: next, passwordConfirm: next }, { cookie: here });
+    expect(changed.status).toBeLessThan(400);
+    // A reset link mailed before the change (perhaps to whoever knew the old password) no longer works.
+    expect((await get(`/reimposta-password?token=${token}`)).status).toBe(400);
+    const late = await postForm(site.baseUrl, "/reimposta-password", { token, password: "Frase-Di-Chi-Attacca-99", passwordConfirm: "Frase-Di-Chi-Attacca-99" });
+    expect(late.status).toBe(422);
+    expect((await get("/account", elsewhere)).status).toBe(303);
     await signInOverHttp(site.baseUrl, user.email, next);
   });
 

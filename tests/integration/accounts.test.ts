@@ -25,7 +25,7 @@ import {
   verifyEmail,
   type SessionUser,
 } from "@/accounts";
-import { hitRateLimit } from "@/accounts/rate-limit";
+import { hitRateLimit, recipientKey } from "@/accounts/rate-limit";
 import { issueToken } from "@/accounts/tokens";
 import { overrideConfig } from "@/config";
 import { closeMailer } from "@/mail";
@@ -122,9 +122,10 @@ describe("registration and email verification", () => {
 
     expect(await authenticate({ email, password: TEST_PASSWORD }, client)).toEqual({ ok: false, reason: "unverified" });
     const fresh = tokenIn((await waitForMail(2)).at(-1)!);
+    expect(fresh).not.toBe(token);
+    // Signing in before verifying sends a new link and the first one still works.
+    expect(await verifyEmail(token)).toBe(true);
     expect(await verifyEmail(token)).toBe(false);
-    expect(await verifyEmail(fresh)).toBe(true);
-    expect(await verifyEmail(fresh)).toBe(false);
     expect(await authenticate({ email, password: TEST_PASSWORD }, client)).toEqual({ ok: true, userId: user!.id });
   });
 
@@ -167,15 +168,33 @@ describe("sign-in without user enumeration", () => {
 });
 
 describe("rate limits", () => {
-  it("stops sign-in attempts on one account after the limit, from any address", async () => {
+  it("slows one source on one account without locking the owner out from elsewhere", async () => {
     const email = uniqueEmail();
-    await createUser({ email, name: "Bersaglio", role: "learner", password: TEST_PASSWORD });
-    for (let i = 0; i < RATE_RULES.loginAccount.limit; i++) {
-      await authenticate({ email, password: "Sbagliata-Ancora-Una-Volta" }, { ip: `198.51.100.${i}` });
-    }
-    const refused = authenticate({ email, password: TEST_PASSWORD }, { ip: "198.51.100.200" });
-    await expect(refused).rejects.toThrow(RateLimitedError);
-    await expect(refused).rejects.toThrow(/Troppi tentativi/);
+    await createUser({ email, name: "Bersaglio", role: "admin", password: TEST_PASSWORD });
+    const attacker = "198.51.100.66";
+    const tries = async (ip: string) => {
+      let refused = 0;
+      for (let i = 0; i < RATE_RULES.loginAccountSource.limit + 4; i++) {
+        await authenticate({ email, password: "Sbagliata-Ancora-Una-Volta" }, { ip }).catch((error) => {
+          if (!(error instanceof RateLimitedError)) throw error;
+          refused++;
+        });
+      }
+      return refused;
+    };
+    expect(await tries(attacker)).toBeGreaterThan(0);
+    await expect(authenticate({ email, password: TEST_PASSWORD }, { ip: attacker })).rejects.toThrow(/Troppi tentativi/);
+    // Wrong passwords from many addresses, one by one, stay under the ceiling: the owner still signs in.
+    for (let i = 0; i < 40; i++) await authenticate({ email, password: "Sbagliata-Ancora-Una-Volta" }, { ip: `198.51.100.${i}` });
+    expect((await authenticate({ email, password: TEST_PASSWORD }, { ip: "192.0.2.200" })).ok).toBe(true);
+  });
+
+  it("has a per-account ceiling far above the per-source limit", async () => {
+    const email = uniqueEmail();
+    await createUser({ email, name: "Tetto", role: "learner", password: TEST_PASSWORD });
+    expect(RATE_RULES.loginAccountCeiling.limit).toBeGreaterThanOrEqual(10 * RATE_RULES.loginAccountSource.limit);
+    for (let i = 0; i < RATE_RULES.loginAccountCeiling.limit; i++) await hitRateLimit(RATE_RULES.loginAccountCeiling, email);
+    await expect(authenticate({ email, password: TEST_PASSWORD }, { ip: "192.0.2.201" })).rejects.toThrow(RateLimitedError);
   });
 
   it("stops one address trying many accounts", async () => {
@@ -186,14 +205,44 @@ describe("rate limits", () => {
     await expect(authenticate({ email: "ancora@example.it", password: "Qualsiasi-Password-1" }, { ip })).rejects.toThrow(RateLimitedError);
   });
 
-  it("limits registrations and reset requests per address", async () => {
+  it("limits reset requests per account and source, not for the owner elsewhere, and caps the mails", async () => {
+    const email = uniqueEmail();
+    await createUser({ email, name: "Reset Bersaglio", role: "learner", password: TEST_PASSWORD });
     const ip = "203.0.113.8";
-    for (let i = 0; i < RATE_RULES.resetAccount.limit; i++) await requestPasswordReset("reset-target@example.it", { ip });
-    await expect(requestPasswordReset("reset-target@example.it", { ip: "203.0.113.9" })).rejects.toThrow(RateLimitedError);
+    for (let i = 0; i < RATE_RULES.resetAccountSource.limit; i++) await requestPasswordReset(email, { ip });
+    await expect(requestPasswordReset(email, { ip })).rejects.toThrow(RateLimitedError);
+    await expect(requestPasswordReset(email, { ip: "203.0.113.9" })).resolves.toBeUndefined();
+    // Many sources: the mailbox still gets at most the daily cap of reset mails.
+    for (let i = 10; i < 30; i++) await requestPasswordReset(email.toUpperCase(), { ip: `203.0.113.${i}` });
+    // Reset mail leaves in the background: a later request's mail arriving means the earlier sends are done.
+    const sentinel = uniqueEmail();
+    await createUser({ email: sentinel, name: "Sentinella", role: "learner", password: TEST_PASSWORD });
+    await requestPasswordReset(sentinel, { ip: "203.0.113.99" });
+    for (let i = 0; i < 100 && !(await outbox()).some((m) => m.to && "text" in m.to && m.to.text === sentinel); i++) await new Promise((r) => setTimeout(r, 50));
+    const toTarget = (await outbox()).filter((m) => m.to && "text" in m.to && m.to.text === email);
+    expect(toTarget.length).toBe(RATE_RULES.resetMailRecipient.limit);
+  });
+
+  it("caps verification mails per mailbox when an unverified account keeps signing in", async () => {
+    const email = uniqueEmail();
+    await createUser({ email, name: "Non Verificata", role: "learner", password: TEST_PASSWORD, verified: false });
+    for (let i = 0; i < 12; i++) expect(await authenticate({ email, password: TEST_PASSWORD }, { ip: `192.0.2.${100 + i}` })).toEqual({ ok: false, reason: "unverified" });
+    expect((await outbox()).length).toBe(RATE_RULES.verifyMailRecipient.limit);
+  });
+
+  it("limits registrations per address", async () => {
+    const ip = "203.0.113.80";
     for (let i = 0; i < RATE_RULES.registerIp.limit; i++) await hitRateLimit(RATE_RULES.registerIp, ip);
     await expect(
       registerUser({ name: "Troppi Tentativi", email: uniqueEmail(), organisation: "Ente", ipaCode: null, password: TEST_PASSWORD, passwordConfirm: TEST_PASSWORD }, { ip }),
     ).rejects.toThrow(RateLimitedError);
+  });
+
+  it("normalises mailboxes for per-recipient caps", () => {
+    expect(recipientKey("Mario.Rossi+iscrizione@GMail.com")).toBe("mariorossi@gmail.com");
+    expect(recipientKey("m.a.r.i.o.rossi@googlemail.com")).toBe("mariorossi@gmail.com");
+    expect(recipientKey("anna.bianchi+x@comune.example.it")).toBe("anna.bianchi@comune.example.it");
+    expect(recipientKey("ANNA.BIANCHI@Comune.Example.IT")).toBe("anna.bianchi@comune.example.it");
   });
 
   it("counts concurrent attempts exactly (one atomic upsert per hit)", async () => {
@@ -294,6 +343,10 @@ describe("safe redirects after sign-in", () => {
     ["https://evil.example/", "/account"],
     ["//evil.example/", "/account"],
     ["/\\evil.example", "/account"],
+    ["/.//evil.example", "/account"],
+    ["/./\\evil.example", "/account"],
+    ["/x/..//evil.example/", "/account"],
+    ["/", "/"],
     ["javascript:alert(1)", "/account"],
     ["", "/account"],
   ])("%j → %j", (input, expected) => {

@@ -6,6 +6,7 @@ import { overrideConfig } from "@/config";
 import { closeMailer } from "@/mail";
 import { announce } from "@/outbox";
 import {
+  accountSubscriberId,
   confirmSubscription,
   feedResponse,
   kindScope,
@@ -101,6 +102,33 @@ describe("subscription without an account", () => {
     expect(row!.interests.kinds).toEqual(["press"]);
   });
 
+  it("binds only the signed-in person's own verified address, and keeps the owner's pending link valid", async () => {
+    sink.messages.length = 0;
+    await subscribe({ ...base, email: "vittima.avvisi@example.it" }, client);
+    const victimLink = tokenIn((await sink.waitFor(1))[0]!.text, "/avvisi/conferma")!;
+    // Someone signed in (verified, another address) subscribes the victim's address.
+    const intruder = { id: "utente-intruso", email: "intruso@example.it", emailVerified: true };
+    expect(await subscribe({ ...base, kinds: ["convention"], email: "vittima.avvisi@example.it", user: intruder }, { ip: "192.0.2.77" })).toBe("check-inbox");
+    const [row] = await tdb.db.select().from(subscribers).where(eq(subscribers.email, "vittima.avvisi@example.it"));
+    expect(row!.userId).toBeNull();
+    expect(row!.status).toBe("pending");
+    expect(await accountSubscriberId(intruder)).toBeNull();
+    // The owner's first link still confirms.
+    expect(await confirmSubscription(victimLink)).not.toBeNull();
+    // An account that registered the address without verifying it does not see the subscription.
+    expect(await accountSubscriberId({ id: "utente-non-verificato", email: "vittima.avvisi@example.it", emailVerified: false })).toBeNull();
+    expect(await accountSubscriberId({ id: "utente-verificato", email: "vittima.avvisi@example.it", emailVerified: true })).toBe(row!.id);
+  });
+
+  it("counts the per-address limit per mailbox, so +tags and dots do not multiply the mails", async () => {
+    const spellings = ["bersaglio.avvisi+1@gmail.com", "Bersaglio.Avvisi+2@gmail.com", "b.e.r.s.a.g.l.i.o.avvisi@googlemail.com", "bersaglioavvisi+4@gmail.com"];
+    const outcomes: string[] = [];
+    for (const [i, email] of spellings.entries()) {
+      outcomes.push(await subscribe({ ...base, email }, { ip: `198.51.100.${i + 10}` }).then((o) => o, (e: Error) => e.name));
+    }
+    expect(outcomes).toEqual(["check-inbox", "check-inbox", "check-inbox", "RateLimitedError"]);
+  });
+
   it("refuses unknown choices and a subscription without any topic", async () => {
     await expect(subscribe({ ...base, email: "x@example.it", categories: ["inventata"] }, client)).rejects.toThrow(SubscriptionError);
     await expect(subscribe({ ...base, email: "x@example.it", kinds: [] }, client)).rejects.toThrow(/almeno un tipo/);
@@ -161,6 +189,15 @@ describe("RSS feeds", () => {
     expect(Number.isNaN(Date.parse(item.pubDate!))).toBe(false);
     const again = await parser.parseString(await (await get({ type: "all" })).text());
     expect(again.items.map((i) => i.guid)).toEqual(feed.items.map((i) => i.guid));
+  });
+
+  it("stay well-formed XML when a title holds control characters or a CDATA end", async () => {
+    await announce(tdb.db, { kind: "press", eventKey: "press:controllo:published", entityType: "press_release", entityId: 998, title: "Titolo\u0001 con ]]> e\u000b\rfine", summary: "Riga\u0002 uno\nriga due", path: "/sala-stampa/controllo" });
+    const xml = await (await get({ type: "all" })).text();
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    const feed = await parser.parseString(xml);
+    const item = feed.items.find((i) => i.link?.endsWith("/sala-stampa/controllo"))!;
+    expect(item.title).toBe("Titolo  con ]]> e  fine");
   });
 
   it("filter by kind, category and aggregator, and answer 404 for unknown ones", async () => {

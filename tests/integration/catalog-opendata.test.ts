@@ -39,6 +39,26 @@ describe("catalog open data and calendar", () => {
       },
       { upsert: true },
     );
+    // Written before input was cleaned: a bare CR, control characters and formula starts in text, a script URL.
+    await saveConvention(
+      {
+        slug: "titolo-ostile",
+        aggregator: "consip",
+        category: "farmaci",
+        instrument: "convenzione",
+        title: "Titolo\rDTSTART:19700101\r\nEND:VEVENT\u0007\u001b finto",
+        summary: "",
+        description: "",
+        status: "active",
+        startDate: "2026-12-20",
+        endDate: "2027-07-30",
+        orderingUrl: "javascript:alert(1)",
+        cig: "+39 06 0000",
+        example: true,
+        lots: [{ number: 1, name: "Nazionale", region: "Italia", territory: "", supplier: "@SOMMA(A1) Fornitore" }, { number: 2, name: "Due", region: "Lazio", territory: "", supplier: " -2+3" }],
+      },
+      { upsert: true },
+    );
   });
   afterAll(async () => {
     await db.cleanup();
@@ -57,6 +77,26 @@ describe("catalog open data and calendar", () => {
     expect(hard.titolo).toBe(`'${records.find((r) => r.slug === "titolo-difficile")!.titolo}`);
     expect(hard).toMatchObject({ fornitori: "Farmaci, Esempio & C.", regioni: "Italia", massimale_euro: "1000", utilizzato_euro: "1000", esempio: "true" });
     expect(hard.url_pagina).toMatch(/^https?:\/\/.+\/convenzioni\/titolo-difficile$/);
+  });
+
+  it("writes CSV for Excel: UTF-8 BOM, a semicolon variant, every formula start neutralised, no control characters", async () => {
+    const records = await openDataRecords(query(""));
+    for (const separator of [",", ";"] as const) {
+      const csv = toCsv(records, separator);
+      expect(csv.charCodeAt(0)).toBe(0xfeff);
+      expect(csv).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+      const parsed = Papa.parse<Record<string, string>>(csv.slice(1), { header: true, skipEmptyLines: true, delimiter: separator });
+      expect(parsed.errors).toEqual([]);
+      expect(parsed.meta.fields).toEqual(OPEN_DATA_FIELDS.map((f) => f.name));
+      const hostile = parsed.data.find((r) => r.slug === "titolo-ostile")!;
+      expect(hostile.titolo).toBe("Titolo DTSTART:19700101  END:VEVENT   finto");
+      expect(hostile.cig).toBe("'+39 06 0000");
+      expect(hostile.fornitori).toBe("'@SOMMA(A1) Fornitore| -2+3");
+      expect(hostile.url_ordini).toBe("");
+      // No text cell of any row starts as a formula.
+      for (const row of parsed.data) for (const cell of Object.values(row)) expect(cell, cell).not.toMatch(/^[\s]*[=+@]|^[\s]*-[^\d]/);
+      expect(parsed.data.find((r) => r.slug === "titolo-difficile")!.titolo.startsWith("'=SOMMA(1;2)")).toBe(true);
+    }
   });
 
   it("applies the catalog filters to the downloads", async () => {
@@ -96,6 +136,16 @@ describe("catalog open data and calendar", () => {
     expect(expiry.summary).toMatch(/più di settantacinque ottetti \(esempio\)$/);
     expect(expiry.startDate.toString()).toBe("2027-06-30");
     expect(expiry.endDate.toString()).toBe("2027-07-01");
+  });
+
+  it("keeps a title with a bare CR and control characters on its own line of the calendar", async () => {
+    const ics = await conventionCalendar(query(""), { today: TODAY });
+    expect(ics.replace(/\r\n/g, "")).not.toMatch(/[\r\n\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(ics.split("\r\n").filter((l) => l.startsWith("DTSTART:1970"))).toEqual([]);
+    const events = new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents("vevent").map((v) => new ICAL.Event(v));
+    const hostile = events.filter((e) => e.summary.includes("DTSTART:19700101"));
+    expect(hostile.map((e) => e.summary).sort()).toEqual(["Attivazione: Titolo DTSTART:19700101  END:VEVENT   finto (esempio)", "Scadenza: Titolo DTSTART:19700101  END:VEVENT   finto (esempio)"]);
+    expect(events.filter((e) => e.startDate.toString() === "1970-01-01")).toEqual([]);
   });
 
   it("filters the calendar like the catalog", async () => {

@@ -115,3 +115,44 @@ describe("micro-cache", () => {
     expect(calls).toHaveLength(2);
   });
 });
+
+describe("micro-cache under abuse", () => {
+  it("keeps its entries when a post is refused, and clears them after a successful write", async () => {
+    const { calls, get } = await serve(5_000, (req): Answer => (req.url === "/rifiutato" ? { status: 403 } : req.url === "/troppo" ? { status: 413 } : {}));
+    await get("/sala-stampa");
+    await get("/rifiutato", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    await get("/troppo", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    await get("/sala-stampa");
+    expect(calls).toEqual(["GET /sala-stampa", "POST /rifiutato", "POST /troppo"]);
+    await get("/salvato", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    await get("/sala-stampa");
+    expect(calls).toEqual(["GET /sala-stampa", "POST /rifiutato", "POST /troppo", "POST /salvato", "GET /sala-stampa"]);
+  });
+
+  it("shares one entry between orderings of the same parameters and ignores parameters no page reads", async () => {
+    const { calls, get } = await serve(5_000);
+    await get("/convenzioni?q=pulizia&pagina=2");
+    await get("/convenzioni?pagina=2&q=pulizia");
+    await get("/convenzioni?pagina=2&q=pulizia&utm_source=posta");
+    for (let i = 0; i < 5; i++) await get(`/convenzioni?q=pulizia&pagina=2&zz${i}=${Math.random()}`);
+    expect(calls).toEqual(["GET /convenzioni?q=pulizia&pagina=2"]);
+    await get("/convenzioni?q=pulizia&pagina=3");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("knows every query parameter a page or a helper reads", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const { KNOWN_QUERY_PARAMETERS } = await import("@/lib/microcache");
+    const files = (await readdir("src", { recursive: true })).filter((f) => /\.(ts|astro)$/.test(f));
+    const read = new Set<string>();
+    for (const file of files) {
+      const text = await readFile(`src/${file}`, "utf8");
+      if (!/searchParams|URLSearchParams|parseCatalogQuery|slugField/.test(text)) continue;
+      for (const match of text.matchAll(/(?:\.get|\.getAll|\.has|\bget|slugField)\("([a-z_]+)"/g)) read.add(match[1]!);
+    }
+    // Header names read with the same calls in those files are not query parameters.
+    for (const header of ["origin", "referer", "files"]) read.delete(header);
+    expect([...read].filter((name) => !KNOWN_QUERY_PARAMETERS.has(name))).toEqual([]);
+    expect(read.size).toBeGreaterThan(10);
+  });
+});

@@ -15,6 +15,7 @@ import { rawRequest } from "../helpers/raw-http";
 import { startSite, type RunningSite } from "../helpers/server";
 
 const SECRET = randomBytes(24).toString("hex");
+const PUBLIC_ORIGIN = "https://aggrega.example";
 const STACK = /\n\s+at \S+ \(|node_modules\/|\.mjs:\d+|\.ts:\d+:\d+/;
 
 /** Header problems of one response, empty when it is clean. */
@@ -54,8 +55,8 @@ describe("security of the site published on https", () => {
   let admin: CrawledResponse[];
 
   beforeAll(async () => {
-    site = await startSite({ SITE_URL: "https://aggrega.example", APP_SECRET: SECRET, LOG_LEVEL: "info" });
-    const signedIn = await signedInAs(site, "admin");
+    site = await startSite({ SITE_URL: PUBLIC_ORIGIN, APP_SECRET: SECRET, LOG_LEVEL: "info" });
+    const signedIn = await signedInAs({ ...site, publicOrigin: PUBLIC_ORIGIN }, "admin");
     anonymous = (await crawl(site.baseUrl, { limit: 250 })).responses;
     admin = (await crawl(site.baseUrl, { cookie: signedIn.cookie, limit: 250, start: ["/", "/gestione", "/account"], skip: (p) => p.startsWith("/esci") })).responses;
   }, 300_000);
@@ -105,7 +106,7 @@ describe("security of the site published on https", () => {
     const host = new URL(site.baseUrl).host;
     const post = (contentType: string, body: Buffer, length = body.length) =>
       Buffer.concat([
-        Buffer.from(`POST /accessibilita/segnala HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${site.baseUrl}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`),
+        Buffer.from(`POST /accessibilita/segnala HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${PUBLIC_ORIGIN}\r\nContent-Type: ${contentType}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`),
         body,
       ]);
     const requests: [string, string | Buffer][] = [
@@ -146,8 +147,10 @@ describe("security of the site published on https", () => {
 
   it("keeps logs to JSON lines without stack traces, secrets or email addresses", async () => {
     // Give the logs something personal to leak.
-    await postForm(site.baseUrl, "/accessibilita/segnala", { email: "persona.riservata@comune.example.it", description: "Una segnalazione per controllare i log." });
-    await postForm(site.baseUrl, "/accedi", { email: "persona.riservata@comune.example.it", password: "sbagliata-davvero" });
+    // Posted as from the public origin (SITE_URL), so the forms really run.
+    const origin = { Origin: PUBLIC_ORIGIN };
+    await postForm(site.baseUrl, "/accessibilita/segnala", { email: "persona.riservata@comune.example.it", description: "Una segnalazione per controllare i log." }, origin);
+    await postForm(site.baseUrl, "/accedi", { email: "persona.riservata@comune.example.it", password: "sbagliata-davvero" }, origin);
     const output = site.output();
     expect(output).not.toMatch(/\n\s+at /);
     expect(output).not.toContain(SECRET);

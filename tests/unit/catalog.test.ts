@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { CONVENTION_STATUSES, INSTRUMENT_TYPES } from "@db/schema";
-import { foldLine } from "@/catalog/opendata";
 import { purchaseGuide, searchTerms, toFtsQuery } from "@/catalog";
 
 describe("full-text query sanitising", () => {
@@ -16,22 +15,6 @@ describe("full-text query sanitising", () => {
   it("gives null when nothing is searchable and caps the number of terms", () => {
     expect(toFtsQuery(`"*()^:-' della`)).toBeNull();
     expect(searchTerms("uno due tre quattro cinque sei sette otto nove dieci")).toHaveLength(8);
-  });
-});
-
-describe("iCalendar line folding", () => {
-  it("folds at 75 octets without splitting multi-byte characters", () => {
-    const line = `SUMMARY:${"città ".repeat(40)}`;
-    const folded = foldLine(line);
-    const parts = folded.split("\r\n");
-    expect(parts.length).toBeGreaterThan(1);
-    for (const part of parts) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(75);
-    expect(parts.slice(1).every((p) => p.startsWith(" "))).toBe(true);
-    expect(parts.map((p, i) => (i === 0 ? p : p.slice(1))).join("")).toBe(line);
-  });
-
-  it("leaves short lines alone", () => {
-    expect(foldLine("VERSION:2.0")).toBe("VERSION:2.0");
   });
 });
 

@@ -1,13 +1,17 @@
 import type { APIRoute } from "astro";
 import { openDataRecords, parseCatalogQuery, toCsv } from "@/catalog";
 
-/** The catalog as CSV (RFC 4180); accepts the catalog's filters. */
+/**
+ * The catalog as CSV (RFC 4180, UTF-8 with BOM); accepts the catalog's filters.
+ * `?separatore=punto-e-virgola` gives the variant Excel opens in columns in the Italian locale.
+ */
 export const GET: APIRoute = async ({ url }) => {
   const { query } = parseCatalogQuery(url.searchParams);
-  return new Response(toCsv(await openDataRecords(query)), {
+  const semicolon = url.searchParams.get("separatore") === "punto-e-virgola";
+  return new Response(toCsv(await openDataRecords(query), semicolon ? ";" : ","), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8; header=present",
-      "Content-Disposition": 'attachment; filename="convenzioni.csv"',
+      "Content-Disposition": `attachment; filename="${semicolon ? "convenzioni-excel.csv" : "convenzioni.csv"}"`,
       "Cache-Control": "public, max-age=300",
     },
   });
