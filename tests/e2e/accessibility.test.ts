@@ -12,6 +12,7 @@ import { axeViolations, launchBrowser } from "../helpers/browser";
 import { crawl, type CrawledResponse } from "../helpers/crawl";
 import { recordFigure } from "../helpers/figures";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const COURSE = "aggregatori-e-convenzioni";
 
@@ -83,6 +84,7 @@ describe("accessibility (WCAG 2.1 AA) across the site", () => {
 
   beforeAll(async () => {
     site = await startSite({ WORKER: "off" });
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     visitor = await contextWith();
     learnerCookie = (await signedInAs(site, "learner")).cookie;

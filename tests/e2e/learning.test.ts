@@ -6,7 +6,7 @@ import { loadCourse, type CourseDefinition } from "@/learning/content";
 import { lessonsOf } from "@/learning/courses";
 import { createUserWithRole, TEST_PASSWORD } from "../helpers/auth";
 import { axeViolations, launchBrowser } from "../helpers/browser";
-import { ROOT } from "../helpers/db";
+import { ROOT, useSiteDatabase } from "../helpers/db";
 import { startSite, type RunningSite } from "../helpers/server";
 
 const SLUG = "aggregatori-e-convenzioni";
@@ -33,6 +33,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
 
   beforeAll(async () => {
     site = await startSite();
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     learner = await browser.newContext({ acceptDownloads: true });
     admin = await browser.newContext();
@@ -148,7 +149,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     expect(badge).toMatchObject({ type: "Assertion", verification: { type: "hosted" }, recipient: { hashed: true } });
     expect(badge.revoked).toBeUndefined();
 
-    const boss = await createUserWithRole("admin", { databaseUrl: site.databaseUrl });
+    const boss = await createUserWithRole("admin");
     const adminPage = await admin.newPage();
     await signIn(adminPage, boss.email, "/gestione/attestati");
     await adminPage.getByLabel("Motivo della revoca").fill("Attestato rilasciato per errore durante la prova");

@@ -13,6 +13,7 @@ import { recordFigure } from "../helpers/figures";
 import { postForm } from "../helpers/forms";
 import { rawRequest } from "../helpers/raw-http";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const SECRET = randomBytes(24).toString("hex");
 const STACK = /\n\s+at \S+ \(|node_modules\/|\.mjs:\d+|\.ts:\d+:\d+/;
@@ -55,6 +56,7 @@ describe("security of the site published on https", () => {
 
   beforeAll(async () => {
     site = await startSite({ SITE_URL: "https://aggrega.example", APP_SECRET: SECRET, LOG_LEVEL: "info" });
+    await useSiteDatabase(site);
     const signedIn = await signedInAs(site, "admin");
     anonymous = (await crawl(site.baseUrl, { limit: 250 })).responses;
     admin = (await crawl(site.baseUrl, { cookie: signedIn.cookie, limit: 250, start: ["/", "/gestione", "/account"], skip: (p) => p.startsWith("/esci") })).responses;
