@@ -1,7 +1,7 @@
 import path from "node:path";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadCourse, type CourseDefinition } from "@/learning/content";
 import { lessonsOf } from "@/learning/courses";
 import { createUserWithRole, TEST_PASSWORD } from "../helpers/auth";
@@ -74,7 +74,15 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     await page.getByRole("button", { name: /Registrati|Crea/ }).click();
     await page.getByRole("heading", { name: "Controlla la tua email" }).waitFor();
 
-    const mail = (await site.outbox()).find((m) => m.to && JSON.stringify(m.to).includes(email));
+    // The verification mail leaves through the transactional-mail queue a moment after the answer.
+    const mail = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).find((m) => m.to && JSON.stringify(m.to).includes(email));
+        if (!found) throw new Error(`no verification mail for ${email} yet`);
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const link = mail?.text?.match(/https?:\/\/\S+\/account\/verifica\?token=[\w-]+/)?.[0];
     expect(link).toBeTruthy();
     await page.goto(link!);
