@@ -21,7 +21,7 @@ import {
 } from "@db/schema";
 import { announce } from "@/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
-import { getDb, type Database, type Transaction } from "@/lib/db";
+import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
 import { LOT_COLUMNS } from "./query";

@@ -7,7 +7,7 @@
 import { absoluteUrl } from "@/lib/http";
 import { config } from "@/config";
 import { SITE_NAME, SITE_TAGLINE } from "@/lib/site";
-import { getDb, type Database } from "@/lib/db";
+import { getDb } from "@/lib/db";
 import { currentVersion } from "./courses";
 import { verifyCertificate } from "./certificates";
 
@@ -54,7 +54,6 @@ export async function badgeClass(courseSlug: string) {
 
 /** The hosted Assertion of a certificate; a revoked one says so. Null when the code is unknown. */
 export async function badgeAssertion(code: string) {
-  const db = await getDb();
   const found = await verifyCertificate(code);
   if (found.status === "unknown") return null;
   const c = found.certificate;

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, or, sql, type Column } from "drizzle-orm";
 import { certificates, enrolments, users, type CourseStructure } from "@db/schema";
-import { getDb, type Database, type Transaction } from "@/lib/db";
+import { getDb, type Transaction } from "@/lib/db";
 import { recordAudit, type Actor } from "@/lib/audit";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

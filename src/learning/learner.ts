@@ -1,7 +1,7 @@
 /** What learners do: browse, enrol, read lessons, mark them done, see their dashboard. */
 import { and, eq, sql } from "drizzle-orm";
 import { enrolments, lessonCompletions } from "@db/schema";
-import { getDb, type Database } from "@/lib/db";
+import { getDb } from "@/lib/db";
 import {
   currentVersion,
   currentVersions,

@@ -5,7 +5,7 @@
  */
 import { and, count, eq } from "drizzle-orm";
 import { quizAttempts, type CourseStructure } from "@db/schema";
-import { getDb, type Database } from "@/lib/db";
+import { getDb } from "@/lib/db";
 import { currentVersion, learnerState, toPublicCourse } from "./courses";
 import { issueCertificate } from "./certificates";
 

@@ -9,7 +9,7 @@
  */
 import { eq, max } from "drizzle-orm";
 import { enrolments, lessonCompletions, quizAttempts, users } from "@db/schema";
-import { getDb, type Database } from "@/lib/db";
+import { getDb } from "@/lib/db";
 import { currentVersions } from "./courses";
 
 export interface ReportRow {

@@ -8,12 +8,13 @@ import { eq, sql } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announcements, deliveries } from "@db/schema";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { axeViolations, launchBrowser } from "../helpers/browser";
 import { startSite, type RunningSite } from "../helpers/server";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
 import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
+import { useSiteDatabase } from "../helpers/db";
 
 const EMAIL = "ufficio.gare@comune-di-prova.example.it";
 
@@ -29,7 +30,7 @@ describe("email alerts in the browser", () => {
     site = await startSite({ SMTP_URL: sink.url, WORKER: "on", ALERTS_POLL_MS: "200" });
     browser = await launchBrowser();
     context = await browser.newContext();
-    db = await openDatabase(site.databaseUrl);
+    db = await useSiteDatabase(site);
   });
   afterAll(async () => {
     db?.client.close();

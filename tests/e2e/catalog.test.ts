@@ -6,6 +6,7 @@ import { openDatabase } from "@/lib/db";
 import { createUserWithRole } from "../helpers/auth";
 import { axeViolations, launchBrowser } from "../helpers/browser";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 describe("the catalog in a browser", () => {
   let site: RunningSite;
@@ -15,6 +16,7 @@ describe("the catalog in a browser", () => {
 
   beforeAll(async () => {
     site = await startSite();
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     context = await browser.newContext();
   });
@@ -104,7 +106,7 @@ describe("the catalog in a browser", () => {
   });
 
   it("lets an editor publish a convention from the back office, announced once", async () => {
-    const editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl });
+    const editor = await createUserWithRole("editor");
     const editorContext = await browser.newContext();
     const page = await editorContext.newPage();
     await page.goto(url("/gestione/catalogo/convenzioni/nuova"));

@@ -1,12 +1,12 @@
 import path from "node:path";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadCourse, type CourseDefinition } from "@/learning/content";
 import { lessonsOf } from "@/learning/courses";
 import { createUserWithRole, TEST_PASSWORD } from "../helpers/auth";
 import { axeViolations, launchBrowser } from "../helpers/browser";
-import { ROOT } from "../helpers/db";
+import { ROOT, useSiteDatabase } from "../helpers/db";
 import { startSite, type RunningSite } from "../helpers/server";
 
 const SLUG = "aggregatori-e-convenzioni";
@@ -33,6 +33,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
 
   beforeAll(async () => {
     site = await startSite();
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     learner = await browser.newContext({ acceptDownloads: true });
     admin = await browser.newContext();
@@ -73,7 +74,15 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     await page.getByRole("button", { name: /Registrati|Crea/ }).click();
     await page.getByRole("heading", { name: "Controlla la tua email" }).waitFor();
 
-    const mail = (await site.outbox()).find((m) => m.to && JSON.stringify(m.to).includes(email));
+    // The verification mail leaves through the transactional-mail queue a moment after the answer.
+    const mail = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).find((m) => m.to && JSON.stringify(m.to).includes(email));
+        if (!found) throw new Error(`no verification mail for ${email} yet`);
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const link = mail?.text?.match(/https?:\/\/\S+\/account\/verifica\?token=[\w-]+/)?.[0];
     expect(link).toBeTruthy();
     await page.goto(link!);
@@ -151,7 +160,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     expect(badge).toMatchObject({ type: "Assertion", verification: { type: "hosted" }, recipient: { hashed: true } });
     expect(badge.revoked).toBeUndefined();
 
-    const boss = await createUserWithRole("admin", { databaseUrl: site.databaseUrl });
+    const boss = await createUserWithRole("admin");
     const adminPage = await admin.newPage();
     await signIn(adminPage, boss.email, "/gestione/attestati");
     await adminPage.getByLabel("Motivo della revoca").fill("Attestato rilasciato per errore durante la prova");

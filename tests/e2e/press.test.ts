@@ -8,10 +8,11 @@ import { PDFDocument, StandardFonts } from "pdf-lib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announcements } from "@db/schema";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { createUserWithRole, type TestUser } from "../helpers/auth";
 import { axeViolations, launchBrowser } from "../helpers/browser";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 async function samplePdf(): Promise<Buffer> {
   const doc = await PDFDocument.create();
@@ -33,8 +34,8 @@ describe("publishing a press release from the back office", () => {
 
   beforeAll(async () => {
     site = await startSite();
-    conn = await openDatabase(site.databaseUrl);
-    editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl, name: "Paola Redazione" });
+    conn = await useSiteDatabase(site);
+    editor = await createUserWithRole("editor", { name: "Paola Redazione" });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -131,7 +132,7 @@ describe("publishing a press release from the back office", () => {
   });
 
   it("has no accessibility violations on the account and administration pages", async () => {
-    const admin = await createUserWithRole("admin", { databaseUrl: site.databaseUrl, name: "Alberto Amministratore" });
+    const admin = await createUserWithRole("admin", { name: "Alberto Amministratore" });
     const context = await browser.newContext();
     const page = await context.newPage();
     for (const path of ["/registrati", "/password-dimenticata"]) {

@@ -1,16 +1,18 @@
 /**
- * Accounts for tests: create a user with a role directly in a database, and
- * sign in over HTTP to get the session cookie for guarded pages.
+ * Accounts for tests: create a user with a role in the test's database (the
+ * one it chose with createTestDatabase or useSiteDatabase), and sign in over
+ * HTTP to get the session cookie for guarded pages.
  *
  *   const site = await startSite();
- *   const editor = await createUserWithRole("editor", { databaseUrl: site.databaseUrl });
+ *   await useSiteDatabase(site);
+ *   const editor = await createUserWithRole("editor");
  *   const cookie = await signInOverHttp(site.baseUrl, editor.email, editor.password);
  *   await fetch(`${site.baseUrl}/gestione`, { headers: { cookie } });
  */
 import { randomUUID } from "node:crypto";
 import type { Role } from "@db/schema";
 import { createUser } from "@/accounts";
-import { openDatabase, useConnection, type Connection } from "@/lib/db";
+import { connection } from "@/lib/db";
 import { SESSION_COOKIE_NAME } from "@/accounts/session";
 import { postForm } from "./forms";
 
@@ -25,23 +27,11 @@ export interface TestUser {
   password: string;
 }
 
-const connections = new Map<string, Promise<Connection>>();
-
-/**
- * Creates a verified account with `role`. With `databaseUrl` (a started
- * site's database) the account is written there and that database becomes
- * the process's getDb(); without it, the current getDb() is used
- * (createTestDatabase installs its own).
- */
+/** Creates a verified account with `role` in the current database (getDb()). */
 export async function createUserWithRole(
   role: Role,
-  options: { databaseUrl?: string; email?: string; name?: string; password?: string; verified?: boolean; organisation?: string } = {},
+  options: { email?: string; name?: string; password?: string; verified?: boolean; organisation?: string } = {},
 ): Promise<TestUser> {
-  if (options.databaseUrl) {
-    const url = options.databaseUrl;
-    if (!connections.has(url)) connections.set(url, openDatabase(url));
-    useConnection(await connections.get(url)!);
-  }
   const email = options.email ?? `${role}-${randomUUID().slice(0, 8)}@prova.example.it`;
   const name = options.name ?? `Utente ${role === "learner" ? "Corsista" : role === "editor" ? "Redazione" : "Amministratore"}`;
   const password = options.password ?? TEST_PASSWORD;
@@ -69,6 +59,9 @@ export async function signInOverHttp(baseUrl: string, email: string, password = 
 
 /** Creates a user with `role` in the site's database and signs in: the common case for guarded pages. */
 export async function signedInAs(site: { baseUrl: string; databaseUrl: string; publicOrigin?: string }, role: Role): Promise<{ user: TestUser; cookie: string }> {
-  const user = await createUserWithRole(role, { databaseUrl: site.databaseUrl });
+  if ((await connection()).url !== site.databaseUrl) {
+    throw new Error("signedInAs writes through getDb(): call useSiteDatabase(site) in the test's setup first");
+  }
+  const user = await createUserWithRole(role);
   return { user, cookie: await signInOverHttp(site.baseUrl, user.email, user.password, site.publicOrigin) };
 }

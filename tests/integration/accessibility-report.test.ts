@@ -6,6 +6,7 @@ import { openDatabase, type Connection } from "@/lib/db";
 import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const valid = {
   name: "Giulia Bianchi",
@@ -124,7 +125,7 @@ describe("accessibility feedback when the outbox cannot be written", () => {
     site = await startSite({ LOG_LEVEL: "info", ALERTS_RETRY_BASE_MS: "100", ALERTS_POLL_MS: "100" });
     // A file where the outbox folder should be: every write fails, as on a full or read-only disk.
     await writeFile(site.outboxDir, "non una cartella");
-    conn = await openDatabase(site.databaseUrl);
+    conn = await useSiteDatabase(site);
   }, 240_000);
   afterAll(async () => {
     conn?.client.close();

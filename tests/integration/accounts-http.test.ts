@@ -8,10 +8,11 @@ import { eq } from "drizzle-orm";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { certificates, courseVersions, users } from "@db/schema";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { createUserWithRole, sessionCookieFrom, signInOverHttp, TEST_PASSWORD } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 function tokenIn(mail: ParsedMail, path: string): string {
   const match = new RegExp(`${path}\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text ?? "");
@@ -31,7 +32,7 @@ describe("account flows over HTTP", () => {
 
   beforeAll(async () => {
     site = await startSite();
-    conn = await openDatabase(site.databaseUrl);
+    conn = await useSiteDatabase(site);
   });
   afterAll(async () => {
     conn?.client.close();
@@ -98,7 +99,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("refuses an off-site redirect after sign-in", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     const response = await postForm(site.baseUrl, "/accedi?dopo=https%3A%2F%2Fsito-ostile.example%2F", { email: user.email, password: TEST_PASSWORD });
     expect(response.headers.get("location")).toBe("/account");
     // Dot segments that normalise to a protocol-relative address.
@@ -110,7 +111,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("answers the same for known and unknown addresses", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     const unknown = `nessuno-${randomUUID().slice(0, 8)}@example.it`;
     const [a, b] = await Promise.all([
       postForm(site.baseUrl, "/password-dimenticata", { email: user.email }),
@@ -135,7 +136,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("resets the password through the emailed link, once", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     const oldSession = await signInOverHttp(site.baseUrl, user.email);
     await postForm(site.baseUrl, "/password-dimenticata", { email: user.email });
     const [mail] = await mailsTo(user.email, 1);
@@ -158,7 +159,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("voids outstanding reset links and other sessions when the password is changed", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     const here = await signInOverHttp(site.baseUrl, user.email);
     const elsewhere = await signInOverHttp(site.baseUrl, user.email);
     await postForm(site.baseUrl, "/password-dimenticata", { email: user.email });
@@ -176,7 +177,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("signs out here, and everywhere", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     const first = await signInOverHttp(site.baseUrl, user.email);
     const second = await signInOverHttp(site.baseUrl, user.email);
     const out = await postForm(site.baseUrl, "/esci", {}, { cookie: first });
@@ -191,9 +192,9 @@ describe("account flows over HTTP", () => {
   });
 
   it("ends the sessions of a deactivated account and lets admins change roles", async () => {
-    const admin = await createUserWithRole("admin", { databaseUrl: site.databaseUrl });
+    const admin = await createUserWithRole("admin");
     const adminCookie = await signInOverHttp(site.baseUrl, admin.email);
-    const target = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const target = await createUserWithRole("learner");
     const targetCookie = await signInOverHttp(site.baseUrl, target.email);
     const promoted = await postForm(site.baseUrl, "/gestione/utenti", { action: "ruolo", userId: target.id, role: "editor" }, { cookie: adminCookie });
     expect(promoted.status).toBe(303);
@@ -208,7 +209,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("exports the person's data and deletes the account, keeping certificates anonymised", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl, name: "Irene Certificata" });
+    const user = await createUserWithRole("learner", { name: "Irene Certificata" });
     const [version] = await conn.db
       .insert(courseVersions)
       .values({ courseSlug: "corso-prova", version: 999, structureHash: randomUUID(), structure: { title: "Corso di prova", summary: "Corso usato solo da questo test.", audience: "Prova", hours: 2, objectives: [], prerequisites: [], passMark: 70, maxAttempts: 3, order: 1, modules: [], quiz: [] }, isCurrent: false })
@@ -239,7 +240,7 @@ describe("account flows over HTTP", () => {
   });
 
   it("answers 429 in Italian once an account has had too many attempts", async () => {
-    const user = await createUserWithRole("learner", { databaseUrl: site.databaseUrl });
+    const user = await createUserWithRole("learner");
     let last: Response | undefined;
     for (let i = 0; i < 9; i++) last = await postForm(site.baseUrl, "/accedi", { email: user.email, password: "Tentativo-Sbagliato-0" });
     expect(last!.status).toBe(429);

@@ -11,6 +11,7 @@ import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { routeFiles } from "../helpers/routes";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const BACK_OFFICE = routeFiles("gestione");
 const EVERY_ROUTE = routeFiles();
@@ -21,6 +22,7 @@ describe("authorisation and cross-site checks on the real server", () => {
 
   beforeAll(async () => {
     site = await startSite();
+    await useSiteDatabase(site);
     for (const role of ["learner", "editor", "admin"] as const) cookies[role] = (await signedInAs(site, role)).cookie;
   });
   afterAll(async () => {

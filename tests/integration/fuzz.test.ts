@@ -17,6 +17,7 @@ import { crawl, type FoundForm } from "../helpers/crawl";
 import { recordFigure } from "../helpers/figures";
 import { startSite, type RunningSite } from "../helpers/server";
 import { rowsIn, sameRowsAs, takeSnapshot, type Snapshot } from "../helpers/snapshot";
+import { useSiteDatabase } from "../helpers/db";
 
 const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 60) || 60);
 
@@ -141,6 +142,7 @@ describe("hostile input to every form and query parameter", () => {
   beforeAll(async () => {
     // No background jobs: anything that changes now was caused by a request.
     site = await startSite({ WORKER: "off" });
+    await useSiteDatabase(site);
     db = createClient({ url: site.databaseUrl });
     learnerCookie = (await signedInAs(site, "learner")).cookie;
     adminCookie = (await signedInAs(site, "admin")).cookie;

@@ -13,6 +13,7 @@ import { recordFigure } from "../helpers/figures";
 import { postForm } from "../helpers/forms";
 import { rawRequest } from "../helpers/raw-http";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const SECRET = randomBytes(24).toString("hex");
 const PUBLIC_ORIGIN = "https://aggrega.example";
@@ -56,6 +57,7 @@ describe("security of the site published on https", () => {
 
   beforeAll(async () => {
     site = await startSite({ SITE_URL: PUBLIC_ORIGIN, APP_SECRET: SECRET, LOG_LEVEL: "info" });
+    await useSiteDatabase(site);
     const signedIn = await signedInAs({ ...site, publicOrigin: PUBLIC_ORIGIN }, "admin");
     anonymous = (await crawl(site.baseUrl, { limit: 250 })).responses;
     admin = (await crawl(site.baseUrl, { cookie: signedIn.cookie, limit: 250, start: ["/", "/gestione", "/account"], skip: (p) => p.startsWith("/esci") })).responses;
