@@ -108,30 +108,30 @@ export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCo
   decode(form) {
     const v = formValues(form);
     return {
-    slug: optional(v.slug),
-    aggregator: optional(v.aggregator),
-    category: optional(v.category),
-    instrument: optional(v.instrument),
-    title: optional(v.title),
-    summary: v.summary?.trim() ?? "",
-    description: v.description?.trim() ?? "",
-    cig: optional(v.cig)?.toUpperCase(),
-    status: optional(v.status),
-    publishedOn: optional(v.publishedOn),
-    startDate: optional(v.startDate),
-    endDate: optional(v.endDate),
-    ceiling: euro(v.ceiling),
-    used: euro(v.used),
-    orderingUrl: optional(v.orderingUrl),
-    example: v.example === "1",
-    lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling]) => ({
-      number: integer(number),
-      name: optional(name),
-      region: optional(region),
-      territory: territory ?? "",
-      supplier: optional(supplier),
-      ceiling: euro(ceiling),
-    })),
+      slug: optional(v.slug),
+      aggregator: optional(v.aggregator),
+      category: optional(v.category),
+      instrument: optional(v.instrument),
+      title: optional(v.title),
+      summary: v.summary?.trim() ?? "",
+      description: v.description?.trim() ?? "",
+      cig: optional(v.cig)?.toUpperCase(),
+      status: optional(v.status),
+      publishedOn: optional(v.publishedOn),
+      startDate: optional(v.startDate),
+      endDate: optional(v.endDate),
+      ceiling: euro(v.ceiling),
+      used: euro(v.used),
+      orderingUrl: optional(v.orderingUrl),
+      example: v.example === "1",
+      lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling]) => ({
+        number: integer(number),
+        name: optional(name),
+        region: optional(region),
+        territory: territory ?? "",
+        supplier: optional(supplier),
+        ceiling: euro(ceiling),
+      })),
     };
   },
   save: async (input) => (await saveConvention(input, { id, actor })).id,
@@ -184,16 +184,16 @@ export const initiativeCodec = (id: number | undefined, actor: Actor): CatalogCo
   decode(form) {
     const v = formValues(form);
     return {
-    slug: optional(v.slug),
-    title: optional(v.title),
-    summary: v.summary?.trim() ?? "",
-    description: v.description?.trim() ?? "",
-    category: optional(v.category),
-    stage: optional(v.stage),
-    startDate: optional(v.startDate),
-    endDate: optional(v.endDate),
-    partners: form.getAll("partners").filter((p): p is string => typeof p === "string"),
-    example: v.example === "1",
+      slug: optional(v.slug),
+      title: optional(v.title),
+      summary: v.summary?.trim() ?? "",
+      description: v.description?.trim() ?? "",
+      category: optional(v.category),
+      stage: optional(v.stage),
+      startDate: optional(v.startDate),
+      endDate: optional(v.endDate),
+      partners: form.getAll("partners").filter((p): p is string => typeof p === "string"),
+      example: v.example === "1",
     };
   },
   save: async (input) => (await saveInitiative(input, { id, actor })).id,
@@ -242,19 +242,19 @@ export const aggregatorCodec = (id: string | undefined, actor: Actor): CatalogCo
   decode(form) {
     const v = formValues(form);
     return {
-    id: id ?? optional(v.id),
-    name: optional(v.name),
-    shortName: optional(v.shortName),
-    kind: optional(v.kind),
-    region: optional(v.region),
-    territory: optional(v.territory),
-    website: optional(v.website),
-    platform: optional(v.platform),
-    email: optional(v.email),
-    phone: optional(v.phone),
-    address: optional(v.address),
-    description: v.description?.trim() ?? "",
-    example: v.example === "1",
+      id: id ?? optional(v.id),
+      name: optional(v.name),
+      shortName: optional(v.shortName),
+      kind: optional(v.kind),
+      region: optional(v.region),
+      territory: optional(v.territory),
+      website: optional(v.website),
+      platform: optional(v.platform),
+      email: optional(v.email),
+      phone: optional(v.phone),
+      address: optional(v.address),
+      description: v.description?.trim() ?? "",
+      example: v.example === "1",
     };
   },
   async save(input) {
@@ -304,10 +304,10 @@ export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCode
   decode(form) {
     const v = formValues(form);
     return {
-    id: id ?? optional(v.id),
-    name: optional(v.name),
-    description: v.description?.trim() ?? "",
-    cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
+      id: id ?? optional(v.id),
+      name: optional(v.name),
+      description: v.description?.trim() ?? "",
+      cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
     };
   },
   async save(input) {
@@ -340,17 +340,17 @@ export const planCodec = (existing: { aggregator: string; year: number } | undef
   decode(form) {
     const v = formValues(form);
     return {
-    aggregator: existing?.aggregator ?? optional(v.aggregator),
-    year: existing?.year ?? integer(v.year),
-    notes: v.notes?.trim() ?? "",
-    example: v.example === "1",
-    items: rows(v.items).map(([title, category, instrument, period, value]) => ({
-      title: optional(title),
-      category: optional(category),
-      instrument: optional(instrument),
-      period: optional(period),
-      estimatedValue: euro(value),
-    })),
+      aggregator: existing?.aggregator ?? optional(v.aggregator),
+      year: existing?.year ?? integer(v.year),
+      notes: v.notes?.trim() ?? "",
+      example: v.example === "1",
+      items: rows(v.items).map(([title, category, instrument, period, value]) => ({
+        title: optional(title),
+        category: optional(category),
+        instrument: optional(instrument),
+        period: optional(period),
+        estimatedValue: euro(value),
+      })),
     };
   },
   async save(input) {

@@ -4,7 +4,7 @@
  * grading happens here.
  */
 import { and, count, eq } from "drizzle-orm";
-import { quizAttempts, type CourseStructure } from "@db/schema";
+import { certificates, courseVersions, quizAttempts, type CourseStructure } from "@db/schema";
 import { getDb } from "@/lib/db";
 import { currentVersion, learnerState, toPublicCourse } from "./courses";
 import { issueCertificate } from "./certificates";
@@ -120,6 +120,8 @@ export type SubmitResult =
   | { status: "blocked"; block: QuizBlock }
   | {
       status: "graded";
+      /** The stored attempt: its result page is /formazione/<course>/verifica?tentativo=<id>. */
+      attemptId: number;
       grade: Grade;
       passed: boolean;
       passMark: number;
@@ -142,23 +144,60 @@ export async function submitQuiz(userId: string, slug: string, submitted: Record
     const state = await learnerState(tx, userId, slug, structure);
     const block = blockReason(state, structure.maxAttempts);
     if (block) return { block } as const;
-    await tx.insert(quizAttempts).values({ userId, courseSlug: slug, courseVersionId: version.id, answers: grade.answers, score: grade.score, passed });
+    const [attempt] = await tx
+      .insert(quizAttempts)
+      .values({ userId, courseSlug: slug, courseVersionId: version.id, answers: grade.answers, score: grade.score, passed })
+      .returning({ id: quizAttempts.id });
     const [used] = await tx
       .select({ n: count() })
       .from(quizAttempts)
       .where(and(eq(quizAttempts.userId, userId), eq(quizAttempts.courseSlug, slug)));
     const code = passed ? await issueCertificate(tx, { userId, courseSlug: slug, versionId: version.id, structure, score: grade.score }) : null;
-    return { used: used?.n ?? 0, code } as const;
+    return { used: used?.n ?? 0, code, attemptId: attempt!.id } as const;
   });
   if ("block" in outcome) return { status: "blocked", block: outcome.block! };
   const attemptsLeft = Math.max(0, structure.maxAttempts - outcome.used);
   return {
     status: "graded",
+    attemptId: outcome.attemptId,
     grade,
     passed,
     passMark: structure.passMark,
     attemptsLeft,
     revealAnswers: passed || attemptsLeft === 0,
     certificateCode: outcome.code,
+  };
+}
+
+/**
+ * One of the learner's own attempts, graded again from its stored answers
+ * against the course version it was taken on: the result page shown after a
+ * submission (reloading it submits nothing). Null for someone else's attempt.
+ */
+export async function attemptResult(userId: string, slug: string, attemptId: number): Promise<Extract<SubmitResult, { status: "graded" }> | null> {
+  const db = await getDb();
+  const [row] = await db
+    .select({ answers: quizAttempts.answers, passed: quizAttempts.passed, structure: courseVersions.structure })
+    .from(quizAttempts)
+    .innerJoin(courseVersions, eq(courseVersions.id, quizAttempts.courseVersionId))
+    .where(and(eq(quizAttempts.id, attemptId), eq(quizAttempts.userId, userId), eq(quizAttempts.courseSlug, slug)));
+  if (!row) return null;
+  const [used] = await db
+    .select({ n: count() })
+    .from(quizAttempts)
+    .where(and(eq(quizAttempts.userId, userId), eq(quizAttempts.courseSlug, slug)));
+  const [certificate] = row.passed
+    ? await db.select({ code: certificates.code }).from(certificates).where(and(eq(certificates.userId, userId), eq(certificates.courseSlug, slug)))
+    : [];
+  const attemptsLeft = Math.max(0, row.structure.maxAttempts - (used?.n ?? 0));
+  return {
+    status: "graded",
+    attemptId,
+    grade: gradeQuiz(row.structure.quiz, row.answers),
+    passed: row.passed,
+    passMark: row.structure.passMark,
+    attemptsLeft,
+    revealAnswers: row.passed || attemptsLeft === 0,
+    certificateCode: certificate?.code ?? null,
   };
 }

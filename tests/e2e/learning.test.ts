@@ -112,7 +112,9 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
         const ids = right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id];
         for (const id of ids) await page.locator(`#${q.id}-${id}`).check({ force: true });
       }
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+      // A submission answers 303 to its attempt's result page (?tentativo=N), a new address for every attempt.
+      const before = page.url();
+      await Promise.all([page.waitForURL((u) => u.href !== before && u.searchParams.has("tentativo")), page.getByRole("button", { name: "Invia le risposte" }).click()]);
     };
     let warning = "";
     page.once("dialog", (dialog) => {

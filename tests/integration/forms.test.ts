@@ -6,10 +6,14 @@
  */
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessibilityReports, aggregators, announcements, conventions, conventionWatches, pressReleases, subscribers } from "@db/schema";
+import { accessibilityReports, aggregators, announcements, conventions, conventionWatches, pressReleases, quizAttempts, subscribers } from "@db/schema";
+import { answerField } from "@/learning";
+import { loadCourse } from "@/learning/content";
+import { lessonsOf } from "@/learning/courses";
 import { openDatabase, type Connection } from "@/lib/db";
 import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
+import { ROOT } from "../helpers/db";
 import { startSite, type RunningSite } from "../helpers/server";
 
 const TOKEN = /name="_modulo" value="([\w-]+)"/;
@@ -133,6 +137,33 @@ describe("the form idiom", () => {
     expect(response.status).toBe(303);
     const [row] = await conn.db.select().from(aggregators).where(eq(aggregators.id, "centrale-controllo"));
     expect(row).toMatchObject({ name: "Centrale di controllo", shortName: "Controllo", description: "Riga uno\nRiga duefine" });
+  });
+
+  it("records one quiz attempt per submission: the result page can be reloaded without using another attempt", async () => {
+    const slug = "aggregatori-e-convenzioni";
+    const course = await loadCourse(ROOT, slug);
+    const { cookie } = await signedInAs(site, "learner");
+    expect((await postForm(site.baseUrl, `/formazione/${slug}`, {}, { Cookie: cookie })).status).toBe(303);
+    for (const lesson of lessonsOf(course.structure)) {
+      expect((await postForm(site.baseUrl, `/formazione/${slug}/${lesson.slug}`, {}, { Cookie: cookie })).status).toBe(303);
+    }
+    const wrong = new URLSearchParams();
+    for (const q of course.structure.quiz) wrong.append(answerField(q.id), q.options.find((o) => !q.correct.includes(o.id))!.id);
+    const submitted = await postForm(site.baseUrl, `/formazione/${slug}/verifica`, wrong, { Cookie: cookie });
+    const attempts = () => conn.db.select({ n: count() }).from(quizAttempts).where(eq(quizAttempts.courseSlug, slug));
+    expect((await attempts())[0]!.n).toBe(1);
+    expect(submitted.status).toBe(303);
+    const location = submitted.headers.get("location")!;
+    expect(location).toMatch(new RegExp(`^/formazione/${slug}/verifica\\?tentativo=\\d+$`));
+    for (let i = 0; i < 2; i++) {
+      const html = await (await get(location, cookie)).text();
+      expect(html).toContain("Verifica non superata");
+      expect(html).toContain("Le tue risposte");
+    }
+    expect((await attempts())[0]!.n).toBe(1);
+    // Someone else's attempt is not shown.
+    const { cookie: other } = await signedInAs(site, "learner");
+    expect(await (await get(location, other)).text()).not.toContain("Verifica non superata");
   });
 
   it("stores the convention a subscriber follows from a convention page through the emailed preference link", async () => {
