@@ -4,7 +4,8 @@
 -- query (src/catalog/fts.ts). Every trigger that rewrites a row of the index empties its stems and lists the row in
 -- conventions_fts_stale; refreshSearchStems() (run right after the migrations, after catalog writes and before
 -- a search whenever rows are listed) stems them and empties the list. This migration rebuilds the whole index and
--- lists every row, so the migration run ends with every row stemmed.
+-- lists every row, so the migration run ends with every row stemmed. The aggregator/lot column now also holds the
+-- Italian labels of the category's CPV codes ("Servizi di guardia", "Computer portatili"), as buyers search by them.
 DROP TRIGGER IF EXISTS conventions_fts_ai;
 --> statement-breakpoint
 DROP TRIGGER IF EXISTS conventions_fts_au;
@@ -33,6 +34,7 @@ CREATE TABLE conventions_fts_stale (id INTEGER PRIMARY KEY NOT NULL);
 INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
 SELECT c.id, c.title, c.summary, c.description,
   a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+  coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
   coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
             FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
 FROM conventions c
@@ -47,6 +49,7 @@ CREATE TRIGGER conventions_fts_ai AFTER INSERT ON conventions BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -61,6 +64,7 @@ CREATE TRIGGER conventions_fts_au AFTER UPDATE ON conventions BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -72,6 +76,7 @@ CREATE TRIGGER conventions_fts_au AFTER UPDATE ON conventions BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -86,6 +91,7 @@ CREATE TRIGGER convention_lots_fts_ai AFTER INSERT ON convention_lots BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -100,6 +106,7 @@ CREATE TRIGGER convention_lots_fts_au AFTER UPDATE ON convention_lots BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -111,6 +118,7 @@ CREATE TRIGGER convention_lots_fts_au AFTER UPDATE ON convention_lots BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -125,6 +133,7 @@ CREATE TRIGGER convention_lots_fts_ad AFTER DELETE ON convention_lots BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -139,6 +148,7 @@ CREATE TRIGGER aggregators_fts_au AFTER UPDATE OF name, short_name ON aggregator
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -153,6 +163,7 @@ CREATE TRIGGER categories_fts_au AFTER UPDATE OF name ON categories BEGIN
   INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
   SELECT c.id, c.title, c.summary, c.description,
     a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
     coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
               FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
   FROM conventions c
@@ -160,6 +171,63 @@ CREATE TRIGGER categories_fts_au AFTER UPDATE OF name ON categories BEGIN
   JOIN categories k ON k.id = c.category_id
   WHERE c.category_id = new.id;
   INSERT OR IGNORE INTO conventions_fts_stale (id) SELECT id FROM conventions WHERE id IN (SELECT id FROM conventions WHERE category_id = new.id);
+END;
+--> statement-breakpoint
+CREATE TRIGGER category_cpv_codes_fts_ai AFTER INSERT ON category_cpv_codes BEGIN
+  DELETE FROM conventions_fts WHERE rowid IN (SELECT id FROM conventions WHERE category_id = new.category_id);
+  INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
+  SELECT c.id, c.title, c.summary, c.description,
+    a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
+    coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
+              FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
+  FROM conventions c
+  JOIN aggregators a ON a.id = c.aggregator_id
+  JOIN categories k ON k.id = c.category_id
+  WHERE c.category_id = new.category_id;
+  INSERT OR IGNORE INTO conventions_fts_stale (id) SELECT id FROM conventions WHERE id IN (SELECT id FROM conventions WHERE category_id = new.category_id);
+END;
+--> statement-breakpoint
+CREATE TRIGGER category_cpv_codes_fts_au AFTER UPDATE ON category_cpv_codes BEGIN
+  DELETE FROM conventions_fts WHERE rowid IN (SELECT id FROM conventions WHERE category_id = old.category_id);
+  INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
+  SELECT c.id, c.title, c.summary, c.description,
+    a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
+    coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
+              FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
+  FROM conventions c
+  JOIN aggregators a ON a.id = c.aggregator_id
+  JOIN categories k ON k.id = c.category_id
+  WHERE c.category_id = old.category_id;
+  INSERT OR IGNORE INTO conventions_fts_stale (id) SELECT id FROM conventions WHERE id IN (SELECT id FROM conventions WHERE category_id = old.category_id);
+  DELETE FROM conventions_fts WHERE rowid IN (SELECT id FROM conventions WHERE category_id = new.category_id);
+  INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
+  SELECT c.id, c.title, c.summary, c.description,
+    a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
+    coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
+              FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
+  FROM conventions c
+  JOIN aggregators a ON a.id = c.aggregator_id
+  JOIN categories k ON k.id = c.category_id
+  WHERE c.category_id = new.category_id;
+  INSERT OR IGNORE INTO conventions_fts_stale (id) SELECT id FROM conventions WHERE id IN (SELECT id FROM conventions WHERE category_id = new.category_id);
+END;
+--> statement-breakpoint
+CREATE TRIGGER category_cpv_codes_fts_ad AFTER DELETE ON category_cpv_codes BEGIN
+  DELETE FROM conventions_fts WHERE rowid IN (SELECT id FROM conventions WHERE category_id = old.category_id);
+  INSERT INTO conventions_fts (rowid, title, summary, description, extra, title_stems, body_stems)
+  SELECT c.id, c.title, c.summary, c.description,
+    a.name || ' ' || a.short_name || ' ' || k.name || ' ' || coalesce(c.cig, '') || ' ' ||
+    coalesce((SELECT group_concat(p.label, ' ') FROM category_cpv_codes p WHERE p.category_id = c.category_id), '') || ' ' ||
+    coalesce((SELECT group_concat(l.name || ' ' || l.region || ' ' || l.territory || ' ' || coalesce(l.supplier, ''), ' ')
+              FROM convention_lots l WHERE l.convention_id = c.id), ''), '', ''
+  FROM conventions c
+  JOIN aggregators a ON a.id = c.aggregator_id
+  JOIN categories k ON k.id = c.category_id
+  WHERE c.category_id = old.category_id;
+  INSERT OR IGNORE INTO conventions_fts_stale (id) SELECT id FROM conventions WHERE id IN (SELECT id FROM conventions WHERE category_id = old.category_id);
 END;
 --> statement-breakpoint
 CREATE TRIGGER conventions_fts_ad AFTER DELETE ON conventions BEGIN

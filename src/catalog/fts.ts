@@ -13,9 +13,13 @@
  * SQLite cannot run the stemmer, so the triggers of the index (migration
  * 0006_catalog_fts_stems) list the rows whose text changed in
  * conventions_fts_stale, and `refreshSearchStems` stems them.
+ *
+ * Misspelt words get a "Forse cercavi" from the index's own vocabulary
+ * (`spellingSuggestion`, over the fts5vocab table conventions_fts_vocab).
  */
 import { sql } from "drizzle-orm";
 import { stemmer } from "@orama/stemmers/italian";
+import { distance as levenshtein } from "fastest-levenshtein";
 import type { Database } from "@/lib/db";
 import { transactionsSettled } from "@/lib/db";
 import { log } from "@/lib/log";
@@ -145,4 +149,82 @@ export async function ensureSearchStems(db: Database): Promise<void> {
   } catch (error) {
     log("warn", "catalog.search_stems_refresh_failed", { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** The raw text columns, as the vocabulary table names them. */
+const VOCAB_COLUMNS = ["title", "summary", "description", "extra"];
+
+/** Whether some word of the index starts with `prefix` (already folded). */
+async function inVocabulary(db: Database, prefix: string): Promise<boolean> {
+  const rows = await db.all<{ one: number }>(sql`SELECT 1 AS one FROM conventions_fts_vocab
+    WHERE term >= ${prefix} AND term < ${`${prefix}\u{10FFFF}`} AND col IN ${VOCAB_COLUMNS} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** Edits allowed between a typed word and a suggestion: one for short words, two from six letters. */
+function maxEdits(word: string): number {
+  return word.length >= 6 ? 2 : 1;
+}
+
+const VOWELS = new Set(["a", "e", "i", "o", "u"]);
+
+/**
+ * Whether two words look like forms of one Italian word rather than a typo:
+ * they differ only in the final vowel (buono/buoni, pulizia/pulizie) or by the
+ * -io/-i plural (servizio/servizi).
+ */
+export function isInflection(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length === b.length && a.slice(0, -1) === b.slice(0, -1)) return VOWELS.has(a.at(-1)!) && VOWELS.has(b.at(-1)!);
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
+  return longer.endsWith("io") && longer.slice(0, -1) === shorter;
+}
+
+/**
+ * "Forse cercavi": the search text with every word that no indexed word starts
+ * with replaced by the nearest word of the index's own vocabulary (Levenshtein
+ * distance, ties to the more frequent word). A word that is only another form
+ * of an indexed word (`isInflection`) is not corrected: its stem finds it.
+ * Null when every word is known or no close word exists. Numbers and codes are
+ * never corrected.
+ */
+export async function spellingSuggestion(db: Database, text: string): Promise<string | null> {
+  const terms = searchTerms(text);
+  if (terms.length === 0) return null;
+  let changed = false;
+  const corrected: string[] = [];
+  for (const term of terms) {
+    const folded = foldDiacritics(term);
+    if (/\d/.test(term) || folded.length < 3 || (await inVocabulary(db, folded))) {
+      corrected.push(term);
+      continue;
+    }
+    const edits = maxEdits(folded);
+    // Typos rarely touch the first letter: comparing only words that share it keeps the scan small.
+    const candidates = await db.all<{ term: string; docs: number }>(sql`SELECT term, sum(doc) AS docs FROM conventions_fts_vocab
+      WHERE term >= ${folded[0]!} AND term < ${`${folded[0]!}\u{10FFFF}`} AND col IN ${VOCAB_COLUMNS}
+        AND length(term) BETWEEN ${folded.length - edits} AND ${folded.length + edits}
+      GROUP BY term`);
+    const stem = stemWord(folded);
+    if (candidates.some((c) => isInflection(folded, c.term) && stemWord(c.term) === stem)) {
+      // Another form of a known word ("farmaco" for "farmaci"): the stems already find it.
+      corrected.push(term);
+      continue;
+    }
+    let best: { term: string; distance: number; docs: number } | null = null;
+    for (const c of candidates) {
+      if (/\d/.test(c.term)) continue;
+      const d = levenshtein(folded, c.term);
+      if (d > edits) continue;
+      const docs = Number(c.docs);
+      if (!best || d < best.distance || (d === best.distance && docs > best.docs)) best = { term: c.term, distance: d, docs };
+    }
+    if (best) {
+      corrected.push(best.term);
+      changed = true;
+    } else {
+      corrected.push(term);
+    }
+  }
+  return changed ? corrected.join(" ") : null;
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { CONVENTION_STATUSES, INSTRUMENT_TYPES, conventionLots, type AggregatorKind, type ConventionStatus, type InstrumentType } from "@db/schema";
 import { getDb } from "@/lib/db";
 import { ensureSearchStems, toFtsMatch } from "./fts";
-import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "./labels";
+import { INSTRUMENT_LABELS, INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_LABELS, STATUS_SLUGS } from "./labels";
 
 export const SORTS = ["rilevanza", "scadenza", "recenti", "titolo"] as const;
 export type CatalogSort = (typeof SORTS)[number];
@@ -548,4 +548,107 @@ export async function compareConventions(categoryId: string, region: string): Pr
     ),
   ]);
   return { national, regional };
+}
+
+/** How many results each value of a facet would give, the other filters staying as they are. */
+export interface CatalogFacets {
+  categories: Map<string, number>;
+  instruments: Map<InstrumentType, number>;
+  aggregators: Map<string, number>;
+  /** Per region (and NATIONAL_REGION), counted as the region filter counts: national instruments everywhere. */
+  regions: Map<string, number>;
+  statuses: Map<ConventionStatus, number>;
+}
+
+async function groupCounts<K extends string>(query: CatalogQuery, today: string, column: SQL): Promise<Map<K, number>> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  const rows = await db.all<{ k: K; n: number }>(sql`${hits.cte}SELECT ${column} AS k, count(*) AS n ${FROM}${hits.join}
+    WHERE ${whereClause(query, today)} GROUP BY 1`);
+  return new Map(rows.map((r) => [r.k, Number(r.n)]));
+}
+
+async function regionCounts(query: CatalogQuery, today: string): Promise<Map<string, number>> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  // Where each matching convention is offered: its lots' regions, or its aggregator's region when it has no lots.
+  const rows = await db.all<{ id: number; region: string }>(sql`${hits.cte}SELECT DISTINCT c.id, coalesce(l.region, a.region) AS region
+    ${FROM}${hits.join} LEFT JOIN convention_lots l ON l.convention_id = c.id WHERE ${whereClause(query, today)}`);
+  const byConvention = new Map<number, Set<string>>();
+  for (const r of rows) byConvention.set(r.id, (byConvention.get(r.id) ?? new Set()).add(r.region));
+  const counts = new Map<string, number>();
+  for (const region of [NATIONAL_REGION, ...REGIONS]) {
+    let n = 0;
+    for (const regions of byConvention.values()) if (regions.has(region) || regions.has(NATIONAL_REGION)) n++;
+    counts.set(region, n);
+  }
+  return counts;
+}
+
+/** The facet counts of a search (each facet computed without its own filter). */
+export async function catalogFacets(query: CatalogQuery, options: { today?: string } = {}): Promise<CatalogFacets> {
+  const today = options.today ?? todayInItaly();
+  if (textMatch(query)) await ensureSearchStems(await getDb());
+  const [categories, instruments, aggregators, regions, statuses] = await Promise.all([
+    groupCounts<string>({ ...query, categoryId: undefined }, today, sql`c.category_id`),
+    groupCounts<InstrumentType>({ ...query, instrumentType: undefined }, today, sql`c.instrument_type`),
+    groupCounts<string>({ ...query, aggregatorId: undefined }, today, sql`c.aggregator_id`),
+    regionCounts({ ...query, region: undefined }, today),
+    groupCounts<ConventionStatus>({ ...query, status: undefined }, today, sql`c.status`),
+  ]);
+  return { categories, instruments, aggregators, regions, statuses };
+}
+
+/** A way to widen a search that found nothing: the search without one filter, and what it would find. */
+export interface Relaxation {
+  /** Italian, e.g. "senza il filtro «Regione: Lazio»". */
+  label: string;
+  query: CatalogQuery;
+  total: number;
+}
+
+/** The filters of a query, each as a label and the query without it. */
+export function removableFilters(
+  query: CatalogQuery,
+  names: { category?: string; aggregator?: string } = {},
+): { label: string; query: CatalogQuery }[] {
+  const out: { label: string; query: CatalogQuery }[] = [];
+  const without = (label: string, change: Partial<CatalogQuery>) => {
+    const next: CatalogQuery = { ...query, ...change, page: 1 };
+    next.sort = query.sort === defaultSort(query) ? defaultSort(next) : query.sort;
+    if (next.sort === "rilevanza" && !next.q) next.sort = defaultSort(next);
+    out.push({ label, query: next });
+  };
+  if (query.region) {
+    without(query.region === NATIONAL_REGION ? "senza il filtro sul territorio nazionale" : `in tutte le regioni, non solo ${query.region}`, { region: undefined });
+  }
+  if (query.categoryId) without(`in tutte le categorie, non solo «${names.category ?? query.categoryId}»`, { categoryId: undefined });
+  if (query.cpv) without(`senza il codice CPV ${query.cpv}`, { cpv: undefined });
+  if (query.instrumentType) without(`con ogni tipo di strumento, non solo «${INSTRUMENT_LABELS[query.instrumentType]}»`, { instrumentType: undefined });
+  if (query.aggregatorId) without(`di tutti i soggetti aggregatori, non solo «${names.aggregator ?? query.aggregatorId}»`, { aggregatorId: undefined });
+  if (query.status) without(`in ogni stato, non solo «${STATUS_LABELS[query.status]}»`, { status: undefined });
+  if (query.expiring) without(`anche quelle non in scadenza entro ${EXPIRING_DAYS} giorni`, { expiring: undefined });
+  if (query.supplier) without(`di ogni fornitore, non solo «${query.supplier}»`, { supplier: undefined });
+  if (query.startFrom || query.startTo) without("con qualsiasi data di attivazione", { startFrom: undefined, startTo: undefined });
+  if (query.endFrom || query.endTo) without("con qualsiasi data di scadenza", { endFrom: undefined, endTo: undefined });
+  // The text alone is no filter to remove: without it and without filters, the suggestion would be "everything".
+  if (query.q && out.length > 0) without(`senza il testo «${query.q}»`, { q: undefined });
+  return out;
+}
+
+/** For a search that found nothing: each filter whose removal would find something, with how much. */
+export async function relaxations(
+  query: CatalogQuery,
+  options: { today?: string; names?: { category?: string; aggregator?: string } } = {},
+): Promise<Relaxation[]> {
+  const today = options.today ?? todayInItaly();
+  const candidates = removableFilters(query, options.names);
+  const totals = await Promise.all(candidates.map((c) => countMatches(c.query, today)));
+  return candidates.map((c, i) => ({ ...c, total: totals[i]! })).filter((r) => r.total > 0);
+}
+
+/** How many conventions a search finds. */
+export async function countConventions(query: CatalogQuery, options: { today?: string } = {}): Promise<number> {
+  if (textMatch(query)) await ensureSearchStems(await getDb());
+  return countMatches(query, options.today ?? todayInItaly());
 }

@@ -74,16 +74,36 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  it("answers bad query strings with a normal page and a message", async () => {
-    for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "pagina=40"]) {
+  it("answers bad query strings with a normal page that names the error instead of widening the search", async () => {
+    for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "cpv=abc", "scadenza-al=31-12-2026"]) {
       const response = await fetch(url(`/convenzioni?${query}`));
       expect({ query, status: response.status }).toEqual({ query, status: 200 });
       const html = await response.text();
-      expect(html).toContain("Alcuni parametri della ricerca non sono stati applicati");
+      expect(html).toContain("La ricerca non è stata eseguita");
+      expect(html).not.toContain("convenzioni trovate");
       expect(html).not.toContain("<script>");
     }
+    const beyond = await (await fetch(url("/convenzioni?pagina=40"))).text();
+    expect(beyond).toContain("La pagina 40 non esiste");
     const empty = await (await fetch(url("/convenzioni?q=parolachenonesiste"))).text();
     expect(empty).toContain("Nessuna convenzione corrisponde a questa ricerca");
+  });
+
+  it("offers the correction of a misspelt word and what to relax when nothing is found, without JavaScript", async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const page = await noScript.newPage();
+    await page.goto(url("/convenzioni?q=puliza"));
+    expect(await page.locator(".catalog-suggestion").textContent()).toMatch(/Forse cercavi:\s*pulizia/);
+    await page.locator(".catalog-suggestion a").click();
+    await page.waitForURL(/q=pulizia$/);
+    expect(await page.getByLabel("Cerca", { exact: true }).inputValue()).toBe("pulizia");
+    await page.goto(url("/convenzioni?q=farmaci&regione=Molise&tipo=sda"));
+    expect(await page.getByRole("status").textContent()).toContain("Nessuna convenzione trovata");
+    await page.getByRole("link", { name: /in tutte le regioni, non solo Molise/ }).click();
+    await page.waitForURL((u) => !u.searchParams.has("regione") && u.searchParams.get("tipo") === "sda");
+    expect(await page.locator(".convention-card h2").allTextContents()).toEqual(["Sistema dinamico: farmaci per le aziende sanitarie – Lazio"]);
+    expect(await axeViolations(page)).toEqual([]);
+    await noScript.close();
   });
 
   it("serves the open data and the calendar with their types", async () => {
@@ -146,6 +166,8 @@ describe("the catalog in a browser", () => {
       "/convenzioni",
       "/convenzioni?q=pulizia&stato=attiva",
       "/convenzioni?stato=sospesa&q=parolachenonesiste",
+      "/convenzioni?q=puliza",
+      "/convenzioni?q=farmaci&regione=Molise&tipo=sda",
       "/convenzioni/esempio-pulizia-uffici-consip-nazionale",
       "/convenzioni/vigilanza-armata-cm-milano",
       "/convenzioni/confronto",
