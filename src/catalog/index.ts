@@ -51,7 +51,7 @@ export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory,
 export * from "./labels";
 export { searchTerms, toFtsQuery, toFtsMatch, stemWord, stemText, spellingSuggestion, refreshSearchStems } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
-export { getCatalogPage, getComparisonPage, type CatalogPage, type CatalogSuggestion } from "./pages";
+export { getCatalogPage, getComparisonPage, invalidCatalogParameters, type CatalogPage, type CatalogSuggestion } from "./pages";
 export { purchaseGuide, type PurchaseGuide } from "./purchase";
 export {
   submitConventionForm,

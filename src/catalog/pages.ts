@@ -107,3 +107,17 @@ export async function getComparisonPage(params: URLSearchParams) {
   const comparison: Comparison | null = category && region ? await compareConventions(category.id, region) : null;
   return { category, region, messages, comparison, filters };
 }
+
+/**
+ * The answer of the open data and calendar endpoints to invalid catalog
+ * parameters: 400 with the Italian messages, never a file of the whole
+ * catalog as if the filter had been applied. JSON clients get JSON.
+ */
+export function invalidCatalogParameters(messages: string[], format: "text" | "json"): Response {
+  const headers = { "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" };
+  if (format === "json") {
+    return new Response(JSON.stringify({ errori: messages }), { status: 400, headers: { ...headers, "Content-Type": "application/json; charset=utf-8" } });
+  }
+  const body = `Parametri della ricerca non validi:\n${messages.map((m) => `- ${m}`).join("\n")}\n`;
+  return new Response(body, { status: 400, headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" } });
+}

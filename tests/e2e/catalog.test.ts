@@ -115,6 +115,19 @@ describe("the catalog in a browser", () => {
     const ics = await fetch(url("/convenzioni/calendario.ics?scadenza=90"));
     expect(ics.headers.get("content-type")).toMatch(/^text\/calendar/);
     expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    const suppliers = await (await fetch(url("/dati/convenzioni.json?fornitore=pulizie%20ecologiche&scadenza-dal=2027-01-01"))).json();
+    expect(suppliers.convenzioni.map((c: { slug: string }) => c.slug).sort()).toEqual([
+      "esempio-pulizia-degli-uffici-a-ridotto-impatto-ambientale-vicenza-2",
+      "esempio-pulizia-uffici-consip-nazionale",
+    ]);
+    for (const path of ["/dati/convenzioni.csv?cpv=abc", "/convenzioni/calendario.ics?cpv=abc"]) {
+      const refused = await fetch(url(path));
+      expect({ path, status: refused.status }).toEqual({ path, status: 400 });
+      expect(await refused.text()).toContain("Il codice CPV deve essere composto da cifre");
+    }
+    const refusedJson = await fetch(url("/dati/convenzioni.json?scadenza-al=domani"));
+    expect(refusedJson.status).toBe(400);
+    expect((await refusedJson.json()).errori[0]).toContain("non è valida");
   });
 
   it("sends anonymous visitors of the catalog back office to sign in", async () => {
