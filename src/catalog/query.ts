@@ -560,20 +560,36 @@ export interface CatalogFacets {
   statuses: Map<ConventionStatus, number>;
 }
 
-async function groupCounts<K extends string>(query: CatalogQuery, today: string, column: SQL): Promise<Map<K, number>> {
-  const db = await getDb();
-  const hits = hitsCte(query);
-  const rows = await db.all<{ k: K; n: number }>(sql`${hits.cte}SELECT ${column} AS k, count(*) AS n ${FROM}${hits.join}
-    WHERE ${whereClause(query, today)} GROUP BY 1`);
-  return new Map(rows.map((r) => [r.k, Number(r.n)]));
+interface FacetRow {
+  id: number;
+  category_id: string;
+  instrument_type: InstrumentType;
+  aggregator_id: string;
+  status: ConventionStatus;
+  /** Where the convention is offered: a lot's region, or its aggregator's region when it has no lots. */
+  region: string;
 }
 
-async function regionCounts(query: CatalogQuery, today: string): Promise<Map<string, number>> {
+/** The matching conventions with the fields facets count, one row per convention and region. */
+async function facetRows(query: CatalogQuery, today: string): Promise<FacetRow[]> {
   const db = await getDb();
   const hits = hitsCte(query);
-  // Where each matching convention is offered: its lots' regions, or its aggregator's region when it has no lots.
-  const rows = await db.all<{ id: number; region: string }>(sql`${hits.cte}SELECT DISTINCT c.id, coalesce(l.region, a.region) AS region
-    ${FROM}${hits.join} LEFT JOIN convention_lots l ON l.convention_id = c.id WHERE ${whereClause(query, today)}`);
+  return db.all<FacetRow>(sql`${hits.cte}SELECT DISTINCT c.id, c.category_id, c.instrument_type, c.aggregator_id, c.status,
+    coalesce(l.region, a.region) AS region ${FROM}${hits.join} LEFT JOIN convention_lots l ON l.convention_id = c.id
+    WHERE ${whereClause(query, today)}`);
+}
+
+function countBy<K>(rows: FacetRow[], key: (r: FacetRow) => K): Map<K, number> {
+  const seen = new Map<K, Set<number>>();
+  for (const r of rows) {
+    const k = key(r);
+    seen.set(k, (seen.get(k) ?? new Set()).add(r.id));
+  }
+  return new Map([...seen].map(([k, ids]) => [k, ids.size]));
+}
+
+/** Per region, as the region filter counts: a convention offered nationally counts everywhere. */
+function countRegions(rows: FacetRow[]): Map<string, number> {
   const byConvention = new Map<number, Set<string>>();
   for (const r of rows) byConvention.set(r.id, (byConvention.get(r.id) ?? new Set()).add(r.region));
   const counts = new Map<string, number>();
@@ -585,18 +601,31 @@ async function regionCounts(query: CatalogQuery, today: string): Promise<Map<str
   return counts;
 }
 
-/** The facet counts of a search (each facet computed without its own filter). */
+/**
+ * The facet counts of a search, each facet computed without its own filter.
+ * Facets whose filter is not set share one query (a bare catalog needs one).
+ */
 export async function catalogFacets(query: CatalogQuery, options: { today?: string } = {}): Promise<CatalogFacets> {
   const today = options.today ?? todayInItaly();
   if (textMatch(query)) await ensureSearchStems(await getDb());
+  let shared: Promise<FacetRow[]> | undefined;
+  // A facet whose filter is set is counted without it; the others all count the search itself.
+  const pick = (change: Partial<CatalogQuery>, isSet: unknown) =>
+    isSet ? facetRows({ ...query, ...change }, today) : (shared ??= facetRows(query, today));
   const [categories, instruments, aggregators, regions, statuses] = await Promise.all([
-    groupCounts<string>({ ...query, categoryId: undefined }, today, sql`c.category_id`),
-    groupCounts<InstrumentType>({ ...query, instrumentType: undefined }, today, sql`c.instrument_type`),
-    groupCounts<string>({ ...query, aggregatorId: undefined }, today, sql`c.aggregator_id`),
-    regionCounts({ ...query, region: undefined }, today),
-    groupCounts<ConventionStatus>({ ...query, status: undefined }, today, sql`c.status`),
+    pick({ categoryId: undefined }, query.categoryId),
+    pick({ instrumentType: undefined }, query.instrumentType),
+    pick({ aggregatorId: undefined }, query.aggregatorId),
+    pick({ region: undefined }, query.region),
+    pick({ status: undefined }, query.status),
   ]);
-  return { categories, instruments, aggregators, regions, statuses };
+  return {
+    categories: countBy(categories, (r) => r.category_id),
+    instruments: countBy(instruments, (r) => r.instrument_type),
+    aggregators: countBy(aggregators, (r) => r.aggregator_id),
+    regions: countRegions(regions),
+    statuses: countBy(statuses, (r) => r.status),
+  };
 }
 
 /** A way to widen a search that found nothing: the search without one filter, and what it would find. */
