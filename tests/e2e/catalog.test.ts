@@ -181,6 +181,7 @@ describe("the catalog in a browser", () => {
       "/convenzioni?stato=sospesa&q=parolachenonesiste",
       "/convenzioni?q=puliza",
       "/convenzioni?q=farmaci&regione=Molise&tipo=sda",
+      "/convenzioni?cpv=abc&fornitore=pulizie",
       "/convenzioni/esempio-pulizia-uffici-consip-nazionale",
       "/convenzioni/vigilanza-armata-cm-milano",
       "/convenzioni/confronto",
