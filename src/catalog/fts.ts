@@ -12,10 +12,10 @@
  *   folding that `stemWord` applies to the query.
  * SQLite cannot run the stemmer, so the triggers of the index (migration
  * 0006_catalog_fts_stems) list the rows whose text changed in
- * conventions_fts_stale, and `refreshSearchStems` stems them.
+ * catalog_search_stale, and `refreshSearchStems` stems them.
  *
  * Misspelt words get a "Forse cercavi" from the index's own vocabulary
- * (`spellingSuggestion`, over the fts5vocab table conventions_fts_vocab).
+ * (`spellingSuggestion`, over the fts5vocab table catalog_search_vocab).
  */
 import { sql } from "drizzle-orm";
 import { stemmer } from "@orama/stemmers/italian";
@@ -108,24 +108,27 @@ interface IndexedRow {
  * Returns how many rows were stemmed.
  */
 export async function refreshSearchStems(db: Database): Promise<number> {
+  // A database not yet migrated to the stemmed index (its migration stems everything when it runs).
+  const ready = await db.all(sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'catalog_search_stale'`);
+  if (ready.length === 0) return 0;
   let done = 0;
   // Bounded: a row whose text keeps changing under the refresh is left listed for the next one.
   for (let pass = 0; pass < 1000; pass++) {
     const rows = await db.all<IndexedRow>(sql`SELECT f.rowid AS id, f.title, f.summary, f.description, f.extra
-      FROM conventions_fts_stale s JOIN conventions_fts f ON f.rowid = s.id LIMIT ${REFRESH_BATCH}`);
-    const orphans = await db.all<{ id: number }>(sql`SELECT id FROM conventions_fts_stale
+      FROM catalog_search_stale s JOIN conventions_fts f ON f.rowid = s.id LIMIT ${REFRESH_BATCH}`);
+    const orphans = await db.all<{ id: number }>(sql`SELECT id FROM catalog_search_stale
       WHERE id NOT IN (SELECT rowid FROM conventions_fts) LIMIT ${REFRESH_BATCH}`);
     if (rows.length === 0 && orphans.length === 0) return done;
     await transactionsSettled();
     await db.batch([
-      ...(orphans.length > 0 ? [db.run(sql`DELETE FROM conventions_fts_stale WHERE id IN ${orphans.map((o) => o.id)}`)] : []),
+      ...(orphans.length > 0 ? [db.run(sql`DELETE FROM catalog_search_stale WHERE id IN ${orphans.map((o) => o.id)}`)] : []),
       ...rows.flatMap((r) => {
         const same = sql`title IS ${r.title} AND summary IS ${r.summary} AND description IS ${r.description} AND extra IS ${r.extra}`;
         const body = `${r.summary} ${r.description ?? ""} ${r.extra}`;
         return [
           db.run(sql`UPDATE conventions_fts SET title_stems = ${stemText(r.title)}, body_stems = ${stemText(body)}
             WHERE rowid = ${r.id} AND ${same}`),
-          db.run(sql`DELETE FROM conventions_fts_stale WHERE id = ${r.id}
+          db.run(sql`DELETE FROM catalog_search_stale WHERE id = ${r.id}
             AND EXISTS (SELECT 1 FROM conventions_fts WHERE rowid = ${r.id} AND ${same})`),
         ];
       }),
@@ -142,7 +145,7 @@ export async function refreshSearchStems(db: Database): Promise<number> {
  * columns alone for the rows not yet stemmed.
  */
 export async function ensureSearchStems(db: Database): Promise<void> {
-  const pending = await db.all<{ one: number }>(sql`SELECT 1 AS one FROM conventions_fts_stale LIMIT 1`);
+  const pending = await db.all<{ one: number }>(sql`SELECT 1 AS one FROM catalog_search_stale LIMIT 1`);
   if (pending.length === 0) return;
   try {
     await refreshSearchStems(db);
@@ -156,7 +159,7 @@ const VOCAB_COLUMNS = ["title", "summary", "description", "extra"];
 
 /** Whether some word of the index starts with `prefix` (already folded). */
 async function inVocabulary(db: Database, prefix: string): Promise<boolean> {
-  const rows = await db.all<{ one: number }>(sql`SELECT 1 AS one FROM conventions_fts_vocab
+  const rows = await db.all<{ one: number }>(sql`SELECT 1 AS one FROM catalog_search_vocab
     WHERE term >= ${prefix} AND term < ${`${prefix}\u{10FFFF}`} AND col IN ${VOCAB_COLUMNS} LIMIT 1`);
   return rows.length > 0;
 }
@@ -201,7 +204,7 @@ export async function spellingSuggestion(db: Database, text: string): Promise<st
     }
     const edits = maxEdits(folded);
     // Typos rarely touch the first letter: comparing only words that share it keeps the scan small.
-    const candidates = await db.all<{ term: string; docs: number }>(sql`SELECT term, sum(doc) AS docs FROM conventions_fts_vocab
+    const candidates = await db.all<{ term: string; docs: number }>(sql`SELECT term, sum(doc) AS docs FROM catalog_search_vocab
       WHERE term >= ${folded[0]!} AND term < ${`${folded[0]!}\u{10FFFF}`} AND col IN ${VOCAB_COLUMNS}
         AND length(term) BETWEEN ${folded.length - edits} AND ${folded.length + edits}
       GROUP BY term`);

@@ -164,7 +164,7 @@ describe("catalog search in Italian", () => {
     expect(await slugs("q=carburante")).toEqual([]);
     expect(await conventionMatchesQuery(q("q=consegne"), id, { today: TODAY })).toBe(true);
     expect(await conventionMatchesQuery(q("q=veicolo"), id, { today: TODAY })).toBe(false);
-    const stale = await db.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM conventions_fts_stale`);
+    const stale = await db.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM catalog_search_stale`);
     expect(Number(stale[0]!.n)).toBe(0);
   });
 
@@ -187,7 +187,7 @@ describe("catalog search in Italian", () => {
       );
       expect(Number(rows[0]!.total)).toBeGreaterThan(40);
       expect(Number(rows[0]!.stemmed)).toBe(Number(rows[0]!.total));
-      expect(await old.db.all(sql`SELECT id FROM conventions_fts_stale`)).toEqual([]);
+      expect(await old.db.all(sql`SELECT id FROM catalog_search_stale`)).toEqual([]);
       useConnection(old);
       expect((await slugs("q=farmaco")).sort()).toEqual([...FARMACI].sort());
     } finally {
