@@ -123,6 +123,9 @@ async function savedSearchFromQueryString(raw: string): Promise<SavedSearchInput
   if (canonical.get("tipo")) parts.push(`strumento ${canonical.get("tipo")}`);
   if (canonical.get("stato")) parts.push(`stato ${canonical.get("stato")}`);
   if (parsed.expiring) parts.push("in scadenza");
+  if (parsed.supplier) parts.push(`fornitore «${parsed.supplier}»`);
+  if (parsed.startFrom || parsed.startTo) parts.push(`attiva ${[parsed.startFrom && `dal ${parsed.startFrom}`, parsed.startTo && `al ${parsed.startTo}`].filter(Boolean).join(" ")}`);
+  if (parsed.endFrom || parsed.endTo) parts.push(`scadenza ${[parsed.endFrom && `dal ${parsed.endFrom}`, parsed.endTo && `al ${parsed.endTo}`].filter(Boolean).join(" ")}`);
   const label = `Convenzioni: ${parts.join(", ")}`.slice(0, MAX_LABEL);
   return { query, label };
 }

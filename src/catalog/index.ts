@@ -17,6 +17,15 @@ export {
   EXPIRING_DAYS,
   SORTS,
   SORT_LABELS,
+  DATE_PARAMS,
+  MAX_SUPPLIER_LENGTH,
+  defaultSort,
+  searchCode,
+  catalogFacets,
+  countConventions,
+  relaxations,
+  type CatalogFacets,
+  type Relaxation,
   type CatalogQuery,
   type CatalogSort,
   type ConventionSummary,
@@ -40,9 +49,9 @@ export {
 } from "./read";
 export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory, CatalogWriteError, type WriteOptions, type WriteResult } from "./write";
 export * from "./labels";
-export { searchTerms, toFtsQuery } from "./fts";
+export { searchTerms, toFtsQuery, toFtsMatch, stemWord, stemText, spellingSuggestion, refreshSearchStems } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
-export { getCatalogPage, getComparisonPage } from "./pages";
+export { getCatalogPage, getComparisonPage, invalidCatalogParameters, type CatalogPage, type CatalogSuggestion } from "./pages";
 export { purchaseGuide, type PurchaseGuide } from "./purchase";
 export { catalogSeed } from "./seed";
 export {

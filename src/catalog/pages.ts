@@ -1,13 +1,79 @@
 /** One call per catalog page that needs several read models. */
+import { z } from "zod";
 import { slugParam } from "@/lib/field-rules";
-import { catalogQueryString, compareConventions, parseCatalogQuery, searchConventions, type Comparison } from "./query";
+import { getDb } from "@/lib/db";
+import { spellingSuggestion } from "./fts";
+import {
+  catalogFacets,
+  catalogQueryString,
+  compareConventions,
+  countConventions,
+  parseCatalogQuery,
+  relaxations,
+  searchConventions,
+  type CatalogFacets,
+  type CatalogQuery,
+  type Comparison,
+  type Relaxation,
+  type SearchResult,
+} from "./query";
 import { getCatalogFilters, getCategory } from "./read";
 import { REGIONS } from "./labels";
 
-/** The catalog page: parsed query with its messages, results and filter options. */
-export async function getCatalogPage(params: URLSearchParams) {
-  const { query, messages } = parseCatalogQuery(params);
-  const [result, filters] = await Promise.all([searchConventions(query), getCatalogFilters()]);
+/** "Forse cercavi": the corrected text, the search it runs and how much that finds. */
+export interface CatalogSuggestion {
+  text: string;
+  query: CatalogQuery;
+  total: number;
+}
+
+export interface CatalogPage {
+  query: CatalogQuery;
+  /** Invalid parameters: the search is not run while there are any. */
+  errors: string[];
+  /** Notes about a search that ran (page beyond the last, unknown category…). */
+  messages: string[];
+  result: SearchResult;
+  filters: Awaited<ReturnType<typeof getCatalogFilters>>;
+  facets: CatalogFacets | null;
+  suggestion: CatalogSuggestion | null;
+  /** For a search that found nothing: which filter to remove, and what that finds. */
+  relaxations: Relaxation[];
+  queryString: string;
+}
+
+const NO_RESULT: SearchResult = { items: [], total: 0, page: 1, pageCount: 1, pageOutOfRange: false };
+
+/**
+ * The catalog page: parsed query, results, facet counts and filter options;
+ * "Forse cercavi" for words the index does not know, and ways to widen a
+ * search that found nothing. Invalid parameters stop the search with errors.
+ */
+export async function getCatalogPage(params: URLSearchParams): Promise<CatalogPage> {
+  const { query, messages: errors } = parseCatalogQuery(params);
+  const messages: string[] = [];
+  const filters = await getCatalogFilters();
+  const queryString = catalogQueryString(query);
+  if (errors.length > 0) {
+    return { query, errors, messages, result: NO_RESULT, filters, facets: null, suggestion: null, relaxations: [], queryString };
+  }
+  const db = await getDb();
+  const [result, facets, corrected] = await Promise.all([
+    searchConventions(query),
+    catalogFacets(query),
+    query.q ? spellingSuggestion(db, query.q) : null,
+  ]);
+  let suggestion: CatalogSuggestion | null = null;
+  if (corrected) {
+    const suggested: CatalogQuery = { ...query, q: corrected, page: 1 };
+    const total = await countConventions(suggested);
+    if (total > 0) suggestion = { text: corrected, query: suggested, total };
+  }
+  const names = {
+    category: filters.categories.find((c) => c.id === query.categoryId)?.name,
+    aggregator: filters.aggregators.find((a) => a.id === query.aggregatorId)?.name,
+  };
+  const widen = result.total === 0 ? await relaxations(query, { names }) : [];
   if (result.pageOutOfRange) {
     messages.push(
       result.total > 0
@@ -21,7 +87,7 @@ export async function getCatalogPage(params: URLSearchParams) {
   if (query.aggregatorId && !filters.aggregators.some((a) => a.id === query.aggregatorId)) {
     messages.push("Il soggetto aggregatore indicato non esiste: nessuna convenzione gli appartiene.");
   }
-  return { query, messages, result, filters, queryString: catalogQueryString(query) };
+  return { query, errors, messages, result, filters, facets, suggestion, relaxations: widen, queryString };
 }
 
 
@@ -40,4 +106,18 @@ export async function getComparisonPage(params: URLSearchParams) {
   if (categoria && !category) messages.push("La categoria indicata non esiste: scegline una dall'elenco.");
   const comparison: Comparison | null = category && region ? await compareConventions(category.id, region) : null;
   return { category, region, messages, comparison, filters };
+}
+
+/**
+ * The answer of the open data and calendar endpoints to invalid catalog
+ * parameters: 400 with the Italian messages, never a file of the whole
+ * catalog as if the filter had been applied. JSON clients get JSON.
+ */
+export function invalidCatalogParameters(messages: string[], format: "text" | "json"): Response {
+  const headers = { "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" };
+  if (format === "json") {
+    return new Response(JSON.stringify({ errori: messages }), { status: 400, headers: { ...headers, "Content-Type": "application/json; charset=utf-8" } });
+  }
+  const body = `Parametri della ricerca non validi:\n${messages.map((m) => `- ${m}`).join("\n")}\n`;
+  return new Response(body, { status: 400, headers: { ...headers, "Content-Type": "text/plain; charset=utf-8" } });
 }

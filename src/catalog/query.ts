@@ -8,8 +8,8 @@ import { z } from "zod";
 import { CONVENTION_STATUSES, INSTRUMENT_TYPES, conventionLots, type AggregatorKind, type ConventionStatus, type InstrumentType } from "@db/schema";
 import { getDb } from "@/lib/db";
 import { slugParam } from "@/lib/field-rules";
-import { toFtsQuery } from "./fts";
-import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "./labels";
+import { ensureSearchStems, toFtsMatch } from "./fts";
+import { INSTRUMENT_LABELS, INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_LABELS, STATUS_SLUGS } from "./labels";
 
 export const SORTS = ["rilevanza", "scadenza", "recenti", "titolo"] as const;
 export type CatalogSort = (typeof SORTS)[number];
@@ -41,14 +41,60 @@ export interface CatalogQuery {
   status?: ConventionStatus;
   /** Only active conventions ending within EXPIRING_DAYS. */
   expiring?: boolean;
+  /** A supplier of one of the lots: part of its name, any case. */
+  supplier?: string;
+  /** Activation (start) date range, YYYY-MM-DD, both ends included. */
+  startFrom?: string;
+  startTo?: string;
+  /** Expiry (end) date range, YYYY-MM-DD, both ends included. */
+  endFrom?: string;
+  endTo?: string;
   sort: CatalogSort;
   page: number;
 }
 
 export interface ParsedCatalogQuery {
   query: CatalogQuery;
-  /** Italian messages about parameters that were ignored. */
+  /**
+   * Italian messages about parameters that are not valid. The query holds the
+   * valid ones only, so a page must show these as errors instead of results:
+   * a dropped filter would silently widen the search.
+   */
   messages: string[];
+}
+
+/** Longest accepted supplier text. */
+export const MAX_SUPPLIER_LENGTH = 80;
+
+/** The date-range parameters: URL name, query field and its label in messages. */
+export const DATE_PARAMS = [
+  { name: "attivazione-dal", field: "startFrom", label: "attiva dal" },
+  { name: "attivazione-al", field: "startTo", label: "attiva fino al" },
+  { name: "scadenza-dal", field: "endFrom", label: "in scadenza dal" },
+  { name: "scadenza-al", field: "endTo", label: "in scadenza fino al" },
+] as const satisfies readonly { name: string; field: keyof CatalogQuery; label: string }[];
+
+/** The sort a search gets when none is asked for. */
+export function defaultSort(query: Pick<CatalogQuery, "q" | "expiring">): CatalogSort {
+  if (query.expiring) return "scadenza";
+  return query.q ? "rilevanza" : "recenti";
+}
+
+/** A CPV code (8 digits, optional check digit) or a CIG (10 letters and digits) typed as the whole search text. */
+export type SearchCode = { kind: "cpv"; digits: string } | { kind: "cig"; code: string };
+
+export function searchCode(text: string): SearchCode | null {
+  const t = text.trim();
+  const cpv = /^(\d{8})(?:-\d)?$/.exec(t);
+  if (cpv) return { kind: "cpv", digits: cpv[1]! };
+  if (/^[0-9A-Z]{10}$/i.test(t) && /\d/.test(t) && /[A-Z]/i.test(t)) return { kind: "cig", code: t.toUpperCase() };
+  return null;
+}
+
+function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T12:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
 }
 
 const statusBySlug = new Map(CONVENTION_STATUSES.map((s) => [STATUS_SLUGS[s], s]));
@@ -70,9 +116,9 @@ export function parseCatalogQuery(params: URLSearchParams): ParsedCatalogQuery {
 
   const q = get("q");
   if (q.length > MAX_QUERY_LENGTH) {
-    messages.push(`Il testo cercato è troppo lungo (massimo ${MAX_QUERY_LENGTH} caratteri) ed è stato ignorato.`);
+    messages.push(`Il testo cercato è troppo lungo: al massimo ${MAX_QUERY_LENGTH} caratteri.`);
   } else if (q) {
-    if (toFtsQuery(q) === null) messages.push("Il testo cercato non contiene parole utili ed è stato ignorato.");
+    if (toFtsMatch(q) === null) messages.push("Il testo cercato non contiene parole utili: scrivi almeno una parola o un codice.");
     else query.q = q;
   }
 
@@ -80,7 +126,7 @@ export function parseCatalogQuery(params: URLSearchParams): ParsedCatalogQuery {
     const value = get(name);
     if (!value) return;
     if (slugParam.safeParse(value).success) set(value);
-    else messages.push(`Il valore indicato per «${label}» non è valido ed è stato ignorato.`);
+    else messages.push(`Il valore indicato per «${label}» non è valido: sceglilo dall'elenco.`);
   };
   slugField("categoria", "categoria", (v) => (query.categoryId = v));
   slugField("soggetto", "soggetto aggregatore", (v) => (query.aggregatorId = v));
@@ -88,50 +134,74 @@ export function parseCatalogQuery(params: URLSearchParams): ParsedCatalogQuery {
   const cpv = get("cpv");
   if (cpv) {
     if (cpvParam.safeParse(cpv).success) query.cpv = cpv;
-    else messages.push("Il codice CPV deve essere composto da cifre, ad esempio 90919200-4 oppure 909: è stato ignorato.");
+    else messages.push("Il codice CPV deve essere composto da cifre, ad esempio 90919200-4 oppure solo le prime cifre, come 909.");
   }
 
   const tipo = get("tipo");
   if (tipo) {
     const type = instrumentBySlug.get(tipo);
     if (type) query.instrumentType = type;
-    else messages.push("Il tipo di strumento indicato non esiste ed è stato ignorato.");
+    else messages.push("Il tipo di strumento indicato non esiste: sceglilo dall'elenco.");
   }
 
   const stato = get("stato");
   if (stato) {
     const status = statusBySlug.get(stato);
     if (status) query.status = status;
-    else messages.push("Lo stato indicato non esiste ed è stato ignorato.");
+    else messages.push("Lo stato indicato non esiste: sceglilo dall'elenco.");
   }
 
   const regione = get("regione");
   if (regione) {
     const region = regionByLower.get(regione.toLowerCase());
     if (region) query.region = region;
-    else messages.push("La regione indicata non esiste ed è stata ignorata.");
+    else messages.push("La regione indicata non esiste: sceglila dall'elenco.");
   }
 
   const scadenza = get("scadenza");
   if (scadenza) {
     if (scadenza === String(EXPIRING_DAYS)) query.expiring = true;
-    else messages.push(`Il filtro sulla scadenza accetta solo il valore ${EXPIRING_DAYS} (giorni) ed è stato ignorato.`);
+    else messages.push(`Il filtro «in scadenza» accetta solo il valore ${EXPIRING_DAYS} (giorni).`);
+  }
+
+  const fornitore = get("fornitore").replace(/\s+/g, " ");
+  if (fornitore) {
+    if (fornitore.length > MAX_SUPPLIER_LENGTH) messages.push(`Il nome del fornitore è troppo lungo: al massimo ${MAX_SUPPLIER_LENGTH} caratteri.`);
+    else if (!/[\p{L}\p{N}]/u.test(fornitore)) messages.push("Il nome del fornitore deve contenere almeno una lettera o una cifra.");
+    else query.supplier = fornitore;
+  }
+
+  for (const { name, field, label } of DATE_PARAMS) {
+    const value = get(name);
+    if (!value) continue;
+    if (isIsoDate(value)) query[field] = value;
+    else messages.push(`La data «${label}» non è valida: scrivila come aaaa-mm-gg, ad esempio 2026-12-31.`);
+  }
+  if (query.startFrom && query.startTo && query.startFrom > query.startTo) {
+    messages.push("Nel periodo di attivazione la prima data viene dopo la seconda: invertile o correggile.");
+    delete query.startFrom;
+    delete query.startTo;
+  }
+  if (query.endFrom && query.endTo && query.endFrom > query.endTo) {
+    messages.push("Nel periodo di scadenza la prima data viene dopo la seconda: invertile o correggile.");
+    delete query.endFrom;
+    delete query.endTo;
   }
 
   const ordina = get("ordina");
   if (ordina) {
     if ((SORTS as readonly string[]).includes(ordina)) query.sort = ordina as CatalogSort;
-    else messages.push("L'ordinamento indicato non esiste: i risultati sono ordinati dai più recenti.");
-  } else if (query.q) {
-    query.sort = "rilevanza";
+    else messages.push("L'ordinamento indicato non esiste: sceglilo dall'elenco.");
+  } else {
+    query.sort = defaultSort(query);
   }
-  if (query.sort === "rilevanza" && !query.q) query.sort = "recenti";
+  if (query.sort === "rilevanza" && !query.q) query.sort = defaultSort({ ...query, q: undefined });
 
   const pagina = get("pagina");
   if (pagina) {
     const page = pageParam.safeParse(pagina);
     if (page.success) query.page = page.data;
-    else messages.push("Il numero di pagina non è valido: viene mostrata la prima pagina.");
+    else messages.push("Il numero di pagina non è valido: deve essere un numero intero da 1 in su.");
   }
   return { query, messages };
 }
@@ -150,15 +220,19 @@ export function catalogQueryString(query: CatalogQuery, options: { page?: number
   if (query.region) params.set("regione", query.region);
   if (query.status) params.set("stato", STATUS_SLUGS[query.status]);
   if (query.expiring) params.set("scadenza", String(EXPIRING_DAYS));
-  const defaultSort = query.q ? "rilevanza" : "recenti";
-  if (query.sort !== defaultSort) params.set("ordina", query.sort);
+  if (query.supplier) params.set("fornitore", query.supplier);
+  for (const { name, field } of DATE_PARAMS) {
+    const value = query[field];
+    if (value) params.set(name, value);
+  }
+  if (query.sort !== defaultSort(query)) params.set("ordina", query.sort);
   if (options.page && options.page > 1) params.set("pagina", String(options.page));
   return params.toString();
 }
 
 /** True when the query filters anything (a bare catalog has no filter). */
 export function hasFilters(query: CatalogQuery): boolean {
-  return catalogQueryString({ ...query, sort: query.q ? "rilevanza" : "recenti" }) !== "";
+  return catalogQueryString({ ...query, sort: defaultSort(query) }) !== "";
 }
 
 // Built once: constructing an Intl formatter costs more than the catalog query it serves.
@@ -226,19 +300,43 @@ export interface SearchOptions {
   pageSize?: number;
 }
 
+/** The text of a query as FTS expressions, or null when it is a code (or absent). */
+function textMatch(query: CatalogQuery): { any: string; exact: string } | null {
+  if (!query.q || searchCode(query.q)) return null;
+  return toFtsMatch(query.q);
+}
+
 /** The FTS hits of a query as a CTE, or nothing when there is no text. */
 function hitsCte(query: CatalogQuery): { cte: SQL; join: SQL } {
-  const match = query.q ? toFtsQuery(query.q) : null;
+  const match = textMatch(query);
   if (!match) return { cte: sql``, join: sql`` };
   return {
-    // Column weights: title counts most, then summary, then the aggregator/lot text.
-    cte: sql`WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(conventions_fts, 10.0, 4.0, 1.0, 2.0) AS score FROM conventions_fts WHERE conventions_fts MATCH ${match}) `,
+    // Column weights: title counts most, then summary, then the aggregator/lot text; the stems weigh
+    // less than the words as typed. Documents where every word occurs as typed come first (`exact`).
+    cte: sql`WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(conventions_fts, 10.0, 4.0, 1.0, 2.0, 5.0, 1.0) AS score,
+      rowid IN (SELECT rowid FROM conventions_fts WHERE conventions_fts MATCH ${match.exact}) AS exact
+      FROM conventions_fts WHERE conventions_fts MATCH ${match.any}) `,
     join: sql` JOIN hits ON hits.id = c.id`,
   };
 }
 
+/** Conventions whose code matches a CPV code or CIG typed as the search text. */
+function codeCondition(code: SearchCode): SQL {
+  if (code.kind === "cpv") {
+    return sql`c.category_id IN (SELECT category_id FROM category_cpv_codes WHERE code LIKE ${`${code.digits}%`})`;
+  }
+  return sql`upper(c.cig) = ${code.code}`;
+}
+
+/** Escapes LIKE wildcards in user text (with ESCAPE '\\'). */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
 function whereClause(query: CatalogQuery, today: string): SQL {
   const parts: SQL[] = [sql`1 = 1`];
+  const code = query.q ? searchCode(query.q) : null;
+  if (code) parts.push(codeCondition(code));
   if (query.categoryId) parts.push(sql`c.category_id = ${query.categoryId}`);
   if (query.cpv) {
     const digits = query.cpv.split("-")[0]!;
@@ -256,13 +354,20 @@ function whereClause(query: CatalogQuery, today: string): SQL {
   if (query.expiring) {
     parts.push(sql`c.status = 'active' AND c.end_date >= ${today} AND c.end_date <= ${addDays(today, EXPIRING_DAYS)}`);
   }
+  if (query.supplier) {
+    parts.push(sql`EXISTS (SELECT 1 FROM convention_lots l WHERE l.convention_id = c.id AND l.supplier LIKE ${likeContains(query.supplier)} ESCAPE '\\')`);
+  }
+  if (query.startFrom) parts.push(sql`c.start_date >= ${query.startFrom}`);
+  if (query.startTo) parts.push(sql`c.start_date <= ${query.startTo}`);
+  if (query.endFrom) parts.push(sql`c.end_date >= ${query.endFrom}`);
+  if (query.endTo) parts.push(sql`c.end_date <= ${query.endTo}`);
   return sql.join(parts, sql` AND `);
 }
 
 function orderClause(query: CatalogQuery): SQL {
   switch (query.sort) {
     case "rilevanza":
-      return query.q ? sql`hits.score, c.id DESC` : sql`coalesce(c.published_on, c.start_date) DESC, c.id DESC`;
+      return textMatch(query) ? sql`hits.exact DESC, hits.score, c.id DESC` : sql`coalesce(c.published_on, c.start_date) DESC, c.id DESC`;
     case "scadenza":
       return sql`c.end_date IS NULL, c.end_date, c.id`;
     case "titolo":
@@ -387,6 +492,7 @@ async function countMatches(query: CatalogQuery, today: string): Promise<number>
 
 /** Runs a catalog search: one query for the page (with the total), one for its lots. */
 export async function searchConventions(query: CatalogQuery, options: SearchOptions = {}): Promise<SearchResult> {
+  if (textMatch(query)) await ensureSearchStems(await getDb());
   const today = options.today ?? todayInItaly();
   const pageSize = options.pageSize ?? PAGE_SIZE;
   let page = query.page;
@@ -404,6 +510,7 @@ export async function searchConventions(query: CatalogQuery, options: SearchOpti
 /** Whether one convention is among the results of a search (alerts for a saved search). */
 export async function conventionMatchesQuery(query: CatalogQuery, conventionId: number, options: { today?: string } = {}): Promise<boolean> {
   const db = await getDb();
+  if (textMatch(query)) await ensureSearchStems(db);
   const hits = hitsCte(query);
   const rows = await db.all<{ one: number }>(sql`${hits.cte}SELECT 1 AS one ${FROM}${hits.join}
     WHERE ${whereClause(query, options.today ?? todayInItaly())} AND c.id = ${conventionId} LIMIT 1`);
@@ -442,4 +549,136 @@ export async function compareConventions(categoryId: string, region: string): Pr
     ),
   ]);
   return { national, regional };
+}
+
+/** How many results each value of a facet would give, the other filters staying as they are. */
+export interface CatalogFacets {
+  categories: Map<string, number>;
+  instruments: Map<InstrumentType, number>;
+  aggregators: Map<string, number>;
+  /** Per region (and NATIONAL_REGION), counted as the region filter counts: national instruments everywhere. */
+  regions: Map<string, number>;
+  statuses: Map<ConventionStatus, number>;
+}
+
+interface FacetRow {
+  id: number;
+  category_id: string;
+  instrument_type: InstrumentType;
+  aggregator_id: string;
+  status: ConventionStatus;
+  /** Where the convention is offered: a lot's region, or its aggregator's region when it has no lots. */
+  region: string;
+}
+
+/** The matching conventions with the fields facets count, one row per convention and region. */
+async function facetRows(query: CatalogQuery, today: string): Promise<FacetRow[]> {
+  const db = await getDb();
+  const hits = hitsCte(query);
+  return db.all<FacetRow>(sql`${hits.cte}SELECT DISTINCT c.id, c.category_id, c.instrument_type, c.aggregator_id, c.status,
+    coalesce(l.region, a.region) AS region ${FROM}${hits.join} LEFT JOIN convention_lots l ON l.convention_id = c.id
+    WHERE ${whereClause(query, today)}`);
+}
+
+function countBy<K>(rows: FacetRow[], key: (r: FacetRow) => K): Map<K, number> {
+  const seen = new Map<K, Set<number>>();
+  for (const r of rows) {
+    const k = key(r);
+    seen.set(k, (seen.get(k) ?? new Set()).add(r.id));
+  }
+  return new Map([...seen].map(([k, ids]) => [k, ids.size]));
+}
+
+/** Per region, as the region filter counts: a convention offered nationally counts everywhere. */
+function countRegions(rows: FacetRow[]): Map<string, number> {
+  const byConvention = new Map<number, Set<string>>();
+  for (const r of rows) byConvention.set(r.id, (byConvention.get(r.id) ?? new Set()).add(r.region));
+  const counts = new Map<string, number>();
+  for (const region of [NATIONAL_REGION, ...REGIONS]) {
+    let n = 0;
+    for (const regions of byConvention.values()) if (regions.has(region) || regions.has(NATIONAL_REGION)) n++;
+    counts.set(region, n);
+  }
+  return counts;
+}
+
+/**
+ * The facet counts of a search, each facet computed without its own filter.
+ * Facets whose filter is not set share one query (a bare catalog needs one).
+ */
+export async function catalogFacets(query: CatalogQuery, options: { today?: string } = {}): Promise<CatalogFacets> {
+  const today = options.today ?? todayInItaly();
+  if (textMatch(query)) await ensureSearchStems(await getDb());
+  let shared: Promise<FacetRow[]> | undefined;
+  // A facet whose filter is set is counted without it; the others all count the search itself.
+  const pick = (change: Partial<CatalogQuery>, isSet: unknown) =>
+    isSet ? facetRows({ ...query, ...change }, today) : (shared ??= facetRows(query, today));
+  const [categories, instruments, aggregators, regions, statuses] = await Promise.all([
+    pick({ categoryId: undefined }, query.categoryId),
+    pick({ instrumentType: undefined }, query.instrumentType),
+    pick({ aggregatorId: undefined }, query.aggregatorId),
+    pick({ region: undefined }, query.region),
+    pick({ status: undefined }, query.status),
+  ]);
+  return {
+    categories: countBy(categories, (r) => r.category_id),
+    instruments: countBy(instruments, (r) => r.instrument_type),
+    aggregators: countBy(aggregators, (r) => r.aggregator_id),
+    regions: countRegions(regions),
+    statuses: countBy(statuses, (r) => r.status),
+  };
+}
+
+/** A way to widen a search that found nothing: the search without one filter, and what it would find. */
+export interface Relaxation {
+  /** Italian, e.g. "senza il filtro «Regione: Lazio»". */
+  label: string;
+  query: CatalogQuery;
+  total: number;
+}
+
+/** The filters of a query, each as a label and the query without it. */
+export function removableFilters(
+  query: CatalogQuery,
+  names: { category?: string; aggregator?: string } = {},
+): { label: string; query: CatalogQuery }[] {
+  const out: { label: string; query: CatalogQuery }[] = [];
+  const without = (label: string, change: Partial<CatalogQuery>) => {
+    const next: CatalogQuery = { ...query, ...change, page: 1 };
+    next.sort = query.sort === defaultSort(query) ? defaultSort(next) : query.sort;
+    if (next.sort === "rilevanza" && !next.q) next.sort = defaultSort(next);
+    out.push({ label, query: next });
+  };
+  if (query.region) {
+    without(query.region === NATIONAL_REGION ? "senza il filtro sul territorio nazionale" : `in tutte le regioni, non solo ${query.region}`, { region: undefined });
+  }
+  if (query.categoryId) without(`in tutte le categorie, non solo «${names.category ?? query.categoryId}»`, { categoryId: undefined });
+  if (query.cpv) without(`senza il codice CPV ${query.cpv}`, { cpv: undefined });
+  if (query.instrumentType) without(`con ogni tipo di strumento, non solo «${INSTRUMENT_LABELS[query.instrumentType]}»`, { instrumentType: undefined });
+  if (query.aggregatorId) without(`di tutti i soggetti aggregatori, non solo «${names.aggregator ?? query.aggregatorId}»`, { aggregatorId: undefined });
+  if (query.status) without(`in ogni stato, non solo «${STATUS_LABELS[query.status]}»`, { status: undefined });
+  if (query.expiring) without(`anche quelle non in scadenza entro ${EXPIRING_DAYS} giorni`, { expiring: undefined });
+  if (query.supplier) without(`di ogni fornitore, non solo «${query.supplier}»`, { supplier: undefined });
+  if (query.startFrom || query.startTo) without("con qualsiasi data di attivazione", { startFrom: undefined, startTo: undefined });
+  if (query.endFrom || query.endTo) without("con qualsiasi data di scadenza", { endFrom: undefined, endTo: undefined });
+  // The text alone is no filter to remove: without it and without filters, the suggestion would be "everything".
+  if (query.q && out.length > 0) without(`senza il testo «${query.q}»`, { q: undefined });
+  return out;
+}
+
+/** For a search that found nothing: each filter whose removal would find something, with how much. */
+export async function relaxations(
+  query: CatalogQuery,
+  options: { today?: string; names?: { category?: string; aggregator?: string } } = {},
+): Promise<Relaxation[]> {
+  const today = options.today ?? todayInItaly();
+  const candidates = removableFilters(query, options.names);
+  const totals = await Promise.all(candidates.map((c) => countMatches(c.query, today)));
+  return candidates.map((c, i) => ({ ...c, total: totals[i]! })).filter((r) => r.total > 0);
+}
+
+/** How many conventions a search finds. */
+export async function countConventions(query: CatalogQuery, options: { today?: string } = {}): Promise<number> {
+  if (textMatch(query)) await ensureSearchStems(await getDb());
+  return countMatches(query, options.today ?? todayInItaly());
 }

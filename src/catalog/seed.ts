@@ -5,6 +5,7 @@ import { toolLinks, tools } from "@db/schema";
 import { ContentFileError, describePath, loadYaml } from "@/lib/content-files";
 import type { SeedStep } from "@/lib/seed-step";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed, ToolSeed, type ConventionInput } from "./seed-schema";
+import { refreshSearchStems } from "./fts";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
 /** Upsert helper: on conflict, overwrite every column but the key with the new row. */
@@ -78,6 +79,8 @@ export const catalogSeed: SeedStep = {
       changed += await eachEntry(relative("initiatives.yaml"), initiativeRows, (i) => saveInitiative(i, { tx, upsert: true }));
       changed += await eachEntry(relative("plans.yaml"), planRows, (p) => savePlan(p, { tx }));
     });
+    // The search index's Italian stems for what was just written, so a seeded database is complete.
+    await refreshSearchStems(db);
     const conventionCount = conventionFiles.reduce((n, f) => n + f.rows.length, 0);
     return (
       `${aggregatorRows.length} soggetti aggregatori, ${categoryRows.length} categorie, ${toolRows.length} strumenti, ` +

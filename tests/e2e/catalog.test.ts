@@ -76,16 +76,36 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  it("answers bad query strings with a normal page and a message", async () => {
-    for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "pagina=40"]) {
+  it("answers bad query strings with a normal page that names the error instead of widening the search", async () => {
+    for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "cpv=abc", "scadenza-al=31-12-2026"]) {
       const response = await fetch(url(`/convenzioni?${query}`));
       expect({ query, status: response.status }).toEqual({ query, status: 200 });
       const html = await response.text();
-      expect(html).toContain("Alcuni parametri della ricerca non sono stati applicati");
+      expect(html).toContain("La ricerca non è stata eseguita");
+      expect(html).not.toContain("convenzioni trovate");
       expect(html).not.toContain("<script>");
     }
+    const beyond = await (await fetch(url("/convenzioni?pagina=40"))).text();
+    expect(beyond).toContain("La pagina 40 non esiste");
     const empty = await (await fetch(url("/convenzioni?q=parolachenonesiste"))).text();
     expect(empty).toContain("Nessuna convenzione corrisponde a questa ricerca");
+  });
+
+  it("offers the correction of a misspelt word and what to relax when nothing is found, without JavaScript", async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const page = await noScript.newPage();
+    await page.goto(url("/convenzioni?q=puliza"));
+    expect(await page.locator(".catalog-suggestion").textContent()).toMatch(/Forse cercavi:\s*pulizia/);
+    await Promise.all([page.waitForURL(/q=pulizia$/), page.locator(".catalog-suggestion a").click()]);
+    expect(await page.getByLabel("Cerca", { exact: true }).inputValue()).toBe("pulizia");
+    await page.goto(url("/convenzioni?q=farmaci&regione=Molise&tipo=sda"));
+    expect(await page.getByRole("status").textContent()).toContain("Nessuna convenzione trovata");
+    await Promise.all([
+      page.waitForURL((u) => !u.searchParams.has("regione") && u.searchParams.get("tipo") === "sda"),
+      page.getByRole("link", { name: /in tutte le regioni, non solo Molise/ }).click(),
+    ]);
+    expect(await page.locator(".convention-card h2").allTextContents()).toEqual(["Sistema dinamico: farmaci per le aziende sanitarie – Lazio"]);
+    await noScript.close();
   });
 
   it("serves the open data and the calendar with their types", async () => {
@@ -97,6 +117,19 @@ describe("the catalog in a browser", () => {
     const ics = await fetch(url("/convenzioni/calendario.ics?scadenza=90"));
     expect(ics.headers.get("content-type")).toMatch(/^text\/calendar/);
     expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    const suppliers = await (await fetch(url("/dati/convenzioni.json?fornitore=pulizie%20ecologiche&scadenza-dal=2027-01-01"))).json();
+    expect(suppliers.convenzioni.map((c: { slug: string }) => c.slug).sort()).toEqual([
+      "esempio-pulizia-degli-uffici-a-ridotto-impatto-ambientale-vicenza-2",
+      "esempio-pulizia-uffici-consip-nazionale",
+    ]);
+    for (const path of ["/dati/convenzioni.csv?cpv=abc", "/convenzioni/calendario.ics?cpv=abc"]) {
+      const refused = await fetch(url(path));
+      expect({ path, status: refused.status }).toEqual({ path, status: 400 });
+      expect(await refused.text()).toContain("Il codice CPV deve essere composto da cifre");
+    }
+    const refusedJson = await fetch(url("/dati/convenzioni.json?scadenza-al=domani"));
+    expect(refusedJson.status).toBe(400);
+    expect((await refusedJson.json()).errori[0]).toContain("non è valida");
   });
 
   it("sends anonymous visitors of the catalog back office to sign in", async () => {
@@ -148,6 +181,9 @@ describe("the catalog in a browser", () => {
       "/convenzioni",
       "/convenzioni?q=pulizia&stato=attiva",
       "/convenzioni?stato=sospesa&q=parolachenonesiste",
+      "/convenzioni?q=puliza",
+      "/convenzioni?q=farmaci&regione=Molise&tipo=sda",
+      "/convenzioni?cpv=abc&fornitore=pulizie",
       "/convenzioni/esempio-pulizia-uffici-consip-nazionale",
       "/convenzioni/vigilanza-armata-cm-milano",
       "/convenzioni/confronto",

@@ -171,7 +171,7 @@ describe("catalog query layer", () => {
     expect(none).toMatchObject({ total: 0, page: 1, items: [], pageOutOfRange: true });
   });
 
-  it("turns bad parameters into messages and a normal query", () => {
+  it("turns bad parameters into error messages, one each, and leaves them out of the query", () => {
     const parsed = parseCatalogQuery(
       new URLSearchParams({
         stato: "cancellata",
@@ -183,11 +183,15 @@ describe("catalog query layer", () => {
         categoria: "../../etc/passwd",
         ordina: "prezzo",
         scadenza: "30",
+        fornitore: "x".repeat(81),
+        "attivazione-dal": "2026-02-30",
+        "scadenza-dal": "2027-01-01",
+        "scadenza-al": "2026-01-01",
       }),
     );
     expect(parsed.query).toEqual({ sort: "recenti", page: 1 });
-    expect(parsed.messages).toHaveLength(9);
-    for (const m of parsed.messages) expect(m).toMatch(/ignorat|prima pagina|più recenti/);
+    expect(parsed.messages).toHaveLength(12);
+    for (const m of parsed.messages) expect(m).toMatch(/non (?:esiste|è valid)|troppo lungo|deve essere|accetta solo|prima data viene dopo/);
   });
 
   it("never passes raw text to MATCH: any input searches or finds nothing, never throws", async () => {

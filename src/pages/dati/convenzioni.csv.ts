@@ -1,12 +1,13 @@
 import type { APIRoute } from "astro";
-import { openDataRecords, parseCatalogQuery, toCsv } from "@/catalog";
+import { openDataRecords, invalidCatalogParameters, parseCatalogQuery, toCsv } from "@/catalog";
 
 /**
  * The catalog as CSV (RFC 4180, UTF-8 with BOM); accepts the catalog's filters.
  * `?separatore=punto-e-virgola` gives the variant Excel opens in columns in the Italian locale.
  */
 export const GET: APIRoute = async ({ url }) => {
-  const { query } = parseCatalogQuery(url.searchParams);
+  const { query, messages } = parseCatalogQuery(url.searchParams);
+  if (messages.length > 0) return invalidCatalogParameters(messages, "text");
   const semicolon = url.searchParams.get("separatore") === "punto-e-virgola";
   return new Response(toCsv(await openDataRecords(query), semicolon ? ";" : ","), {
     headers: {
