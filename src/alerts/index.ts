@@ -7,6 +7,8 @@ export {
   CONSENT_TEXT,
   formContext,
   isConfirmTokenValid,
+  confirmTokenState,
+  subscriptionStatus,
   loadPreferences,
   openPreferences,
   subscribe,

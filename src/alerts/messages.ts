@@ -77,9 +77,9 @@ function link(href: string, text: string): string {
 
 function alertFooter(links: SubscriberLinks): { html: string; text: string } {
   return {
-    html: `<p>Ricevi questo messaggio perché ti sei iscritto agli avvisi di ${SITE_NAME}.</p>
+    html: `<p>Ricevi questo messaggio perché questo indirizzo è iscritto agli avvisi di ${SITE_NAME}.</p>
 <p>${link(links.preferences, "Cambia le tue preferenze")} · ${link(links.unsubscribe, "Annulla l'iscrizione")}</p>`,
-    text: `Ricevi questo messaggio perché ti sei iscritto agli avvisi di ${SITE_NAME}.
+    text: `Ricevi questo messaggio perché questo indirizzo è iscritto agli avvisi di ${SITE_NAME}.
 Cambia le tue preferenze: ${links.preferences}
 Annulla l'iscrizione: ${links.unsubscribe}`,
   };
@@ -220,20 +220,20 @@ ${footer.text}`;
 
 /** Someone asked to subscribe an address that already is: no second opt-in, just the way in. */
 export function buildAlreadySubscribedMessage(ctx: MessageContext, to: string, preferencesUrl: string): OutgoingMail {
-  const subject = `Sei già iscritto agli avvisi di ${SITE_NAME}`;
+  const subject = `Questo indirizzo è già iscritto agli avvisi di ${SITE_NAME}`;
   const html = htmlDocument(
     subject,
-    `<h1 style="font-size:24px;margin:0 0 16px">Sei già iscritto</h1>
+    `<h1 style="font-size:24px;margin:0 0 16px">Iscrizione già attiva</h1>
 <p>Qualcuno, forse tu, ha chiesto di iscrivere questo indirizzo agli avvisi, ma l'iscrizione è già attiva. Per aggiungere argomenti, ricerche o convenzioni apri le tue preferenze.</p>
 <p>${link(preferencesUrl, "Apri le tue preferenze")}</p>
-<p>Se non sei stato tu, ignora questo messaggio: nulla è cambiato.</p>`,
+<p>Se la richiesta non è partita da te, ignora questo messaggio: nulla è cambiato.</p>`,
     `<p>${SITE_NAME} · ${link(absolute(ctx, "/avvisi"), "Informazioni sugli avvisi")}</p>`,
   );
-  const text = `Sei già iscritto
+  const text = `Iscrizione già attiva
 
 Qualcuno, forse tu, ha chiesto di iscrivere questo indirizzo agli avvisi, ma l'iscrizione è già attiva. Per aggiungere argomenti, ricerche o convenzioni apri le tue preferenze:
 ${preferencesUrl}
 
-Se non sei stato tu, ignora questo messaggio: nulla è cambiato.`;
+Se la richiesta non è partita da te, ignora questo messaggio: nulla è cambiato.`;
   return { to, subject, html, text, headers: TRANSACTIONAL_HEADERS };
 }

@@ -11,7 +11,7 @@ import { announce } from "@/alerts/outbox";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { getDb, type Database } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
-import { config } from "@/config";
+import { config, operatorOf } from "@/config";
 import { fromRomeLocal, startOfRomeYear } from "./time";
 import type { PressFormInput } from "./schemas";
 import { removeStoredFile } from "./attachments";
@@ -26,15 +26,22 @@ export class PressError extends Refusal {
   override name = "PressError";
 }
 
-/** The press office block proposed for new items, in the style of a press release's INFO footer. */
+/**
+ * The press office block proposed for new items, in the style of a press release's INFO footer: only what the
+ * operator configured (OPERATOR_*, OFFICE_EMAIL), never a placeholder address or telephone number.
+ */
 export function defaultContactBlock(): string {
+  const cfg = config();
+  const operator = operatorOf(cfg);
   return [
-    "Ufficio stampa – Rete dei soggetti aggregatori",
-    "Via XX Settembre, 97 – 00187 Roma",
-    "Tel: 06 0000 0000",
-    config().OFFICE_EMAIL,
-    new URL(config().siteUrl).host,
-  ].join("\n");
+    operator.example ? "Ufficio stampa" : `Ufficio stampa – ${operator.name}`,
+    operator.example ? null : operator.address,
+    operator.phone ? `Tel. ${operator.phone}` : null,
+    cfg.OFFICE_EMAIL,
+    new URL(cfg.siteUrl).host,
+  ]
+    .filter((line): line is string => line !== null)
+    .join("\n");
 }
 
 /** "Città metropolitana: incontro!" → "citta-metropolitana-incontro". */
