@@ -34,6 +34,10 @@ export interface AnnouncementContent {
   summary: string;
   /** Site-relative path of the announced page. */
   path: string;
+  /** What the item is when the kind says too little (a press "Notizia" rather than "Comunicato stampa"). */
+  label?: string;
+  /** The full text, when the announced item has one (press releases and news): sanitised HTML and plain text. */
+  body?: { html: string; text: string };
 }
 
 export interface SubscriberLinks {
@@ -108,19 +112,23 @@ export function buildAlertMessage(
   messageId: string,
 ): OutgoingMail {
   const url = absolute(ctx, announcement.path);
-  const label = KIND_SINGULAR[announcement.kind];
+  const label = announcement.label ?? KIND_SINGULAR[announcement.kind];
   const subject = `${label}: ${announcement.title}`;
   const footer = alertFooter(links);
-  const summaryHtml = announcement.summary ? `<p>${escapeHtml(announcement.summary)}</p>` : "";
+  const summaryHtml = announcement.summary ? `<p><strong>${escapeHtml(announcement.summary)}</strong></p>` : "";
+  // The body is already sanitised HTML (src/press/markdown.ts); it is not escaped again.
+  const bodyHtml = announcement.body ? `<div>${announcement.body.html}</div>` : "";
   const html = htmlDocument(
     subject,
     `<p style="margin:0;color:#404040">${escapeHtml(label)}</p>
 <h1 style="font-size:24px;line-height:1.25;margin:4px 0 16px">${escapeHtml(announcement.title)}</h1>
 ${summaryHtml}
+${bodyHtml}
 <p>${link(url, `Leggi «${announcement.title}» sul sito`)}</p>`,
     footer.html,
   );
-  const text = [label, "", announcement.title, "", announcement.summary, announcement.summary ? "" : null, `Leggi sul sito: ${url}`, "", "-- ", footer.text]
+  const body = announcement.body?.text.trim();
+  const text = [label, "", announcement.title, "", announcement.summary, announcement.summary ? "" : null, body ?? null, body ? "" : null, `Leggi sul sito: ${url}`, "", "-- ", footer.text]
     .filter((line) => line !== null)
     .join("\n");
   return { to, subject, html, text, headers: listHeaders(ctx, links), messageId };
@@ -143,10 +151,10 @@ export function buildDigestMessage(
     htmlGroups.push(
       `<h2 style="font-size:20px;margin:24px 0 8px">${escapeHtml(KIND_LABELS[kind])}</h2>
 <ul style="padding-left:20px">
-${entries.map((e) => `<li style="margin-bottom:12px">${link(absolute(ctx, e.path), e.title)}${e.summary ? `<br>${escapeHtml(e.summary)}` : ""}</li>`).join("\n")}
+${entries.map((e) => `<li style="margin-bottom:12px">${e.label ? `${escapeHtml(e.label)}: ` : ""}${link(absolute(ctx, e.path), e.title)}${e.summary ? `<br>${escapeHtml(e.summary)}` : ""}</li>`).join("\n")}
 </ul>`,
     );
-    textGroups.push(`${KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
+    textGroups.push(`${KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.label ? `${e.label}: ` : ""}${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
   }
   const footer = alertFooter(links);
   const html = htmlDocument(subject, `<h1 style="font-size:24px;line-height:1.25;margin:0 0 16px">Le novità della settimana</h1>\n${htmlGroups.join("\n")}`, footer.html);

@@ -20,7 +20,7 @@ import {
   type ConventionStatus,
 } from "@db/schema";
 import { announce } from "@/alerts/outbox";
-import { recordAudit, type Actor } from "@/lib/audit";
+import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib/audit";
 import { getDb, type Database } from "@/lib/db";
 import { NATIONAL_REGION } from "./labels";
 import { LOT_COLUMNS } from "./query";
@@ -146,6 +146,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
     }));
 
     let id: number;
+    let changes: AuditChange[] = [];
     if (existing) {
       id = existing.id;
       const storedLots = await tx
@@ -157,6 +158,8 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
         return { id, created: false, unchanged: true };
       }
+      changes = changesBetween(storedRow, row);
+      if (!same(storedLots, [...lots].sort((a, b) => a.number - b.number))) changes.push({ field: "lots", before: storedLots.length, after: lots.length });
       await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
       await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
     } else {
@@ -181,7 +184,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       });
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "convention.update" : "convention.create", { type: "convention", id }, { slug: input.slug, status: input.status });
+      await recordAudit(tx, options.actor, existing ? "convention.update" : "convention.create", { type: "convention", id }, existing ? { slug: input.slug, changes } : { slug: input.slug, status: input.status });
     }
     return { id, created: !existing, unchanged: false };
   });
@@ -208,6 +211,7 @@ export async function saveInitiative(input: InitiativeInput, options: WriteOptio
       isExample: input.example,
     };
     let id: number;
+    let changes: AuditChange[] = [];
     if (existing) {
       id = existing.id;
       const storedPartners = await tx

@@ -8,7 +8,7 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte } from "drizzle-orm";
 import { aggregators, attachments, categories, pressReleases, pressReleaseTags, type PRESS_STATUSES } from "@db/schema";
 import { announce } from "@/alerts/outbox";
-import { recordAudit, type Actor } from "@/lib/audit";
+import { changesBetween, recordAudit, type Actor } from "@/lib/audit";
 import { getDb, type Database } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { config, operatorOf } from "@/config";
@@ -178,7 +178,8 @@ export async function savePressRelease(
         input.status === "published" ? existing.status : input.status === "draft" && existing.status === "published" ? "unpublished" : input.status;
       const leavesPublished = existing.status === "published" && input.status !== "published";
       await tx.update(pressReleases).set({ ...content, status, publishAt }).where(eq(pressReleases.id, releaseId));
-      await recordAudit(tx, actor, leavesPublished ? "press.unpublished" : "press.updated", { type: "press_release", id: releaseId }, { status: input.status });
+      const changes = changesBetween(existing, { ...content, status, publishAt }, ["kind", "title", "summary", "bodyMarkdown", "contactBlock", "isExample", "status", "publishAt"]);
+      await recordAudit(tx, actor, leavesPublished ? "press.unpublished" : "press.updated", { type: "press_release", id: releaseId }, { changes });
     } else {
       slug = input.slug ?? (await uniqueSlug(tx, input.title));
       const [row] = await tx

@@ -42,7 +42,7 @@ describe("alert links opened twice", () => {
     expect(text).not.toContain("Conferma l'iscrizione agli avvisi Manca un passo");
     // Posting it again (a refreshed page, a second click) is not an error either.
     const repost = await postForm(site.baseUrl, new URL(confirmUrl).pathname + new URL(confirmUrl).search, {});
-    const repostText = mainText(await (repost.status === 303 ? fetch(new URL(repost.headers.get("location")!, site.baseUrl)) : repost).text());
+    const repostText = mainText(await (repost.status === 303 ? await fetch(new URL(repost.headers.get("location")!, site.baseUrl)) : repost).text());
     expect(repostText).toContain("già confermata");
     // Only one welcome message.
     const welcomes = (await site.outbox()).filter((m) => m.subject?.startsWith("Iscrizione confermata"));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ceilingWarning, countOf, remaining, selectionLabel } from "@/lib/format";
 import { buildAlertMessage, buildAlreadySubscribedMessage, buildConfirmationMessage, buildDigestMessage, buildWelcomeMessage } from "@/alerts/messages";
+import { overrideConfig } from "@/config";
+import { defaultContactBlock } from "@/press/releases";
 import { alreadyRegisteredMessage, passwordChangedMessage, resetMessage, verificationMessage } from "@/accounts/messages";
 
 /** Second-person forms that only fit a man ("ti sei iscritto", "sei stato tu"): the site writes to everyone. */
@@ -56,14 +58,32 @@ describe("mail wording", () => {
 });
 
 describe("the press contact block proposed for new items", () => {
-  it("carries no placeholder telephone or address while the operator is not configured", async () => {
-    const { overrideConfig } = await import("@/config");
-    const { defaultContactBlock } = await import("@/press/releases");
+  it("carries no placeholder telephone or address while the operator is not configured", () => {
     overrideConfig({ OPERATOR_NAME: undefined, OPERATOR_ADDRESS: undefined, OPERATOR_PHONE: undefined, OFFICE_EMAIL: "stampa@ente.example.it", SITE_URL: "https://aggrega.example.it" });
     const block = defaultContactBlock();
     expect(block).not.toMatch(/0000|Tel|Via /);
     expect(block).toContain("stampa@ente.example.it");
     overrideConfig({ OPERATOR_NAME: "Agenzia regionale acquisti", OPERATOR_ADDRESS: "Via Roma 1, 40100 Bologna", OPERATOR_PHONE: "+39 051 123 4567", OFFICE_EMAIL: "stampa@ente.example.it", SITE_URL: "https://aggrega.example.it" });
     expect(defaultContactBlock().split("\n")).toEqual(["Ufficio stampa – Agenzia regionale acquisti", "Via Roma 1, 40100 Bologna", "Tel. +39 051 123 4567", "stampa@ente.example.it", "aggrega.example.it"]);
+  });
+});
+
+describe("alert mail for a press item", () => {
+  const ctx = { siteUrl: "https://aggrega.example.it" };
+  const links = { preferences: "https://aggrega.example.it/p", unsubscribe: "https://aggrega.example.it/u" };
+  it("announces a news item as a news item and carries the full text, not only the summary", () => {
+    const mail = buildAlertMessage(
+      ctx,
+      { kind: "press", title: "Nuova piattaforma", summary: "In breve", path: "/sala-stampa/nuova-piattaforma", label: "Notizia", body: { html: "<p>Il testo <strong>completo</strong>.</p>", text: "Il testo **completo**." } },
+      "a@example.it",
+      links,
+      "<m@x>",
+    );
+    expect(mail.subject).toBe("Notizia: Nuova piattaforma");
+    expect(String(mail.html)).toContain("<p>Il testo <strong>completo</strong>.</p>");
+    expect(mail.text).toContain("Il testo **completo**.");
+    expect(mail.text).toContain("In breve");
+    const digest = buildDigestMessage(ctx, [{ kind: "press", title: "Nuova piattaforma", summary: "", path: "/sala-stampa/x", label: "Notizia" }], "a@example.it", links, "<d@x>");
+    expect(digest.text).toContain("- Notizia: Nuova piattaforma");
   });
 });
