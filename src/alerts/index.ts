@@ -26,3 +26,4 @@ export { alertsJob } from "./job";
 export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";
 export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";
 export { selectedInterests, submitPreferences, type SelectedInterests } from "./forms";
+export { pressAudience, type Audience } from "./audience";
