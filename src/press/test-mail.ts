@@ -30,7 +30,7 @@ export async function sendPressTest(release: Pick<PressRelease, "id" | "kind" | 
   );
   try {
     await mailer().send({ ...mail, subject: `[Prova] ${mail.subject}`, headers: { "Auto-Submitted": "auto-generated" } });
-    return { ok: true, message: `Prova inviata a ${to}: è il messaggio che riceveranno gli iscritti, con il testo salvato ora.` };
+    return { ok: true, message: `Prova inviata a ${to}: è il messaggio che riceveranno le persone iscritte agli avvisi, con il testo salvato ora.` };
   } catch (error) {
     log("warn", "press.test_mail.failed", { releaseId: release.id, error: error instanceof Error ? error.message : String(error) });
     return { ok: false, message: "La prova non è partita per un problema della posta. Riprova tra qualche minuto." };
