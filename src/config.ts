@@ -38,6 +38,16 @@ const EnvSchema = z.object({
   APP_SECRET: z.string().min(32, "deve contenere almeno 32 caratteri").optional(),
   /** Who receives accessibility reports and similar internal notices. */
   OFFICE_EMAIL: z.email({ message: "deve essere un indirizzo email" }).default("ufficio.stampa@aggrega.localhost"),
+  /** The body that runs the portal: data controller in the privacy notice, owner in the footer. Unset: honest example values, shown as such. */
+  OPERATOR_NAME: z.string().trim().min(3, "deve contenere almeno 3 caratteri").max(200, "deve contenere al massimo 200 caratteri").optional(),
+  OPERATOR_ADDRESS: z.string().trim().min(3, "deve contenere almeno 3 caratteri").max(300, "deve contenere al massimo 300 caratteri").optional(),
+  OPERATOR_EMAIL: z.email({ message: "deve essere un indirizzo email" }).optional(),
+  OPERATOR_PEC: z.email({ message: "deve essere un indirizzo email" }).optional(),
+  OPERATOR_PHONE: z.string().trim().regex(/^\+?[0-9 ./-]{6,20}$/, "deve essere un numero di telefono, ad esempio +39 06 1234 5678").optional(),
+  /** Contact of the data protection officer (RPD/DPO). */
+  DPO_EMAIL: z.email({ message: "deve essere un indirizzo email" }).optional(),
+  /** Days request logs are kept by the operator's infrastructure (stated in the privacy notice). */
+  LOG_RETENTION_DAYS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(3650, "deve essere al massimo 3650").default(90),
   /** `off` keeps `npm start` from running the alert worker in the web process. */
   WORKER: z.enum(["on", "off"], { message: "deve essere on oppure off" }).default("on"),
   /** How many reverse proxies sit in front of the server: 0 (default) uses the socket's peer as the client address, N > 0 the Nth entry from the right of X-Forwarded-For. */
@@ -83,6 +93,32 @@ export type Config = z.infer<typeof EnvSchema> & {
 
 /** The ocid prefix used when OCDS_PREFIX is not set: clearly not one the Open Contracting Partnership assigned. */
 export const UNREGISTERED_OCDS_PREFIX = "ocds-nonregistrato";
+
+/** Who runs the portal, as shown in the footer and the privacy notice; `example` is true while the operator has not set it. */
+export interface Operator {
+  name: string;
+  address: string;
+  email: string;
+  pec: string | null;
+  phone: string | null;
+  dpoEmail: string;
+  logRetentionDays: number;
+  example: boolean;
+}
+
+export function operatorOf(c: Config): Operator {
+  const example = !c.OPERATOR_NAME;
+  return {
+    name: c.OPERATOR_NAME ?? "Ente gestore del portale (esempio)",
+    address: c.OPERATOR_ADDRESS ?? "Via dell'Esempio 1, 00100 Roma (indirizzo di esempio)",
+    email: c.OPERATOR_EMAIL ?? c.OFFICE_EMAIL,
+    pec: c.OPERATOR_PEC ?? null,
+    phone: c.OPERATOR_PHONE ?? null,
+    dpoEmail: c.DPO_EMAIL ?? "rpd@aggrega.localhost",
+    logRetentionDays: c.LOG_RETENTION_DAYS,
+    example,
+  };
+}
 
 export class ConfigError extends Error {}
 

@@ -57,6 +57,7 @@ export const OUTBOUND_MAIL_KINDS = [
   "subscription_welcome",
   "accessibility_office",
   "accessibility_receipt",
+  "press_test",
 ] as const;
 export type OutboundMailKind = (typeof OUTBOUND_MAIL_KINDS)[number];
 

@@ -42,7 +42,7 @@ export function verificationMessage(to: string, name: string, token: string): Ou
     subject: `Conferma il tuo indirizzo email su ${SITE_NAME}`,
     greeting: `Gentile ${name},`,
     paragraphs: [
-      `grazie per esserti registrato su ${SITE_NAME}. Per attivare l'account conferma che questo indirizzo è tuo.`,
+      `grazie per aver creato un account su ${SITE_NAME}. Per attivare l'account conferma che questo indirizzo è tuo.`,
       "Il collegamento vale 48 ore e si può usare una sola volta.",
     ],
     action: { label: "Conferma l'indirizzo email", url: absoluteUrl(`/account/verifica?token=${token}`) },
@@ -61,7 +61,7 @@ export function alreadyRegisteredMessage(to: string, name: string): OutgoingMail
       "Puoi accedere con la tua password oppure, se non la ricordi, sceglierne una nuova.",
     ],
     action: { label: "Reimposta la password", url: absoluteUrl("/password-dimenticata") },
-    closing: "Se non sei stato tu, puoi ignorare questo messaggio: il tuo account non è cambiato.",
+    closing: "Se la richiesta non è partita da te, puoi ignorare questo messaggio: il tuo account non è cambiato.",
   });
 }
 
@@ -86,6 +86,6 @@ export function passwordChangedMessage(to: string, name: string): OutgoingMail {
     greeting: `Gentile ${name},`,
     paragraphs: ["la password del tuo account è appena stata cambiata e tutte le sessioni aperte sono state chiuse."],
     action: { label: "Accedi", url: absoluteUrl("/accedi") },
-    closing: "Se non sei stato tu, reimposta subito la password dalla pagina «Password dimenticata» e scrivi all'ufficio.",
+    closing: "Se non hai cambiato tu la password, reimposta subito la password dalla pagina «Password dimenticata» e scrivi all'ufficio.",
   });
 }

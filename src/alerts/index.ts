@@ -6,6 +6,8 @@ export {
   CONSENT_TEXT,
   formContext,
   isConfirmTokenValid,
+  confirmTokenState,
+  subscriptionStatus,
   loadPreferences,
   openPreferences,
   subscribe,
@@ -23,3 +25,5 @@ export { alertsJob } from "./job";
 export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";
 export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";
 export { preferencesForm, preferencesState, selectedInterests, type SelectedInterests } from "./forms";
+export { pressAudience, type Audience } from "./audience";
+export { buildAlertMessage } from "./messages";

@@ -34,6 +34,10 @@ export interface AnnouncementContent {
   summary: string;
   /** Site-relative path of the announced page. */
   path: string;
+  /** What the item is when the kind says too little (a press "Notizia" rather than "Comunicato stampa"). */
+  label?: string;
+  /** The full text, when the announced item has one (press releases and news): sanitised HTML and plain text. */
+  body?: { html: string; text: string };
 }
 
 export interface SubscriberLinks {
@@ -77,9 +81,9 @@ function link(href: string, text: string): string {
 
 function alertFooter(links: SubscriberLinks): { html: string; text: string } {
   return {
-    html: `<p>Ricevi questo messaggio perché ti sei iscritto agli avvisi di ${SITE_NAME}.</p>
+    html: `<p>Ricevi questo messaggio perché questo indirizzo è iscritto agli avvisi di ${SITE_NAME}.</p>
 <p>${link(links.preferences, "Cambia le tue preferenze")} · ${link(links.unsubscribe, "Annulla l'iscrizione")}</p>`,
-    text: `Ricevi questo messaggio perché ti sei iscritto agli avvisi di ${SITE_NAME}.
+    text: `Ricevi questo messaggio perché questo indirizzo è iscritto agli avvisi di ${SITE_NAME}.
 Cambia le tue preferenze: ${links.preferences}
 Annulla l'iscrizione: ${links.unsubscribe}`,
   };
@@ -108,19 +112,23 @@ export function buildAlertMessage(
   messageId: string,
 ): OutgoingMail {
   const url = absolute(ctx, announcement.path);
-  const label = KIND_SINGULAR[announcement.kind];
+  const label = announcement.label ?? KIND_SINGULAR[announcement.kind];
   const subject = `${label}: ${announcement.title}`;
   const footer = alertFooter(links);
-  const summaryHtml = announcement.summary ? `<p>${escapeHtml(announcement.summary)}</p>` : "";
+  const summaryHtml = announcement.summary ? `<p><strong>${escapeHtml(announcement.summary)}</strong></p>` : "";
+  // The body is already sanitised HTML (src/press/markdown.ts); it is not escaped again.
+  const bodyHtml = announcement.body ? `<div>${announcement.body.html}</div>` : "";
   const html = htmlDocument(
     subject,
     `<p style="margin:0;color:#404040">${escapeHtml(label)}</p>
 <h1 style="font-size:24px;line-height:1.25;margin:4px 0 16px">${escapeHtml(announcement.title)}</h1>
 ${summaryHtml}
+${bodyHtml}
 <p>${link(url, `Leggi «${announcement.title}» sul sito`)}</p>`,
     footer.html,
   );
-  const text = [label, "", announcement.title, "", announcement.summary, announcement.summary ? "" : null, `Leggi sul sito: ${url}`, "", "-- ", footer.text]
+  const body = announcement.body?.text.trim();
+  const text = [label, "", announcement.title, "", announcement.summary, announcement.summary ? "" : null, body ?? null, body ? "" : null, `Leggi sul sito: ${url}`, "", "-- ", footer.text]
     .filter((line) => line !== null)
     .join("\n");
   return { to, subject, html, text, headers: listHeaders(ctx, links), messageId };
@@ -143,10 +151,10 @@ export function buildDigestMessage(
     htmlGroups.push(
       `<h2 style="font-size:20px;margin:24px 0 8px">${escapeHtml(KIND_LABELS[kind])}</h2>
 <ul style="padding-left:20px">
-${entries.map((e) => `<li style="margin-bottom:12px">${link(absolute(ctx, e.path), e.title)}${e.summary ? `<br>${escapeHtml(e.summary)}` : ""}</li>`).join("\n")}
+${entries.map((e) => `<li style="margin-bottom:12px">${e.label ? `${escapeHtml(e.label)}: ` : ""}${link(absolute(ctx, e.path), e.title)}${e.summary ? `<br>${escapeHtml(e.summary)}` : ""}</li>`).join("\n")}
 </ul>`,
     );
-    textGroups.push(`${KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
+    textGroups.push(`${KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.label ? `${e.label}: ` : ""}${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
   }
   const footer = alertFooter(links);
   const html = htmlDocument(subject, `<h1 style="font-size:24px;line-height:1.25;margin:0 0 16px">Le novità della settimana</h1>\n${htmlGroups.join("\n")}`, footer.html);
@@ -220,20 +228,20 @@ ${footer.text}`;
 
 /** Someone asked to subscribe an address that already is: no second opt-in, just the way in. */
 export function buildAlreadySubscribedMessage(ctx: MessageContext, to: string, preferencesUrl: string): OutgoingMail {
-  const subject = `Sei già iscritto agli avvisi di ${SITE_NAME}`;
+  const subject = `Questo indirizzo è già iscritto agli avvisi di ${SITE_NAME}`;
   const html = htmlDocument(
     subject,
-    `<h1 style="font-size:24px;margin:0 0 16px">Sei già iscritto</h1>
+    `<h1 style="font-size:24px;margin:0 0 16px">Iscrizione già attiva</h1>
 <p>Qualcuno, forse tu, ha chiesto di iscrivere questo indirizzo agli avvisi, ma l'iscrizione è già attiva. Per aggiungere argomenti, ricerche o convenzioni apri le tue preferenze.</p>
 <p>${link(preferencesUrl, "Apri le tue preferenze")}</p>
-<p>Se non sei stato tu, ignora questo messaggio: nulla è cambiato.</p>`,
+<p>Se la richiesta non è partita da te, ignora questo messaggio: nulla è cambiato.</p>`,
     `<p>${SITE_NAME} · ${link(absolute(ctx, "/avvisi"), "Informazioni sugli avvisi")}</p>`,
   );
-  const text = `Sei già iscritto
+  const text = `Iscrizione già attiva
 
 Qualcuno, forse tu, ha chiesto di iscrivere questo indirizzo agli avvisi, ma l'iscrizione è già attiva. Per aggiungere argomenti, ricerche o convenzioni apri le tue preferenze:
 ${preferencesUrl}
 
-Se non sei stato tu, ignora questo messaggio: nulla è cambiato.`;
+Se la richiesta non è partita da te, ignora questo messaggio: nulla è cambiato.`;
   return { to, subject, html, text, headers: TRANSACTIONAL_HEADERS };
 }

@@ -8,11 +8,16 @@
  * several machines need synchronised clocks (NTP), as any lease does.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { announcements, deliveries, savedSearches, subscribers } from "@db/schema";
+import { announcements, conventions, deliveries, pressReleases, savedSearches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
+import { renderMarkdown } from "@/press/markdown";
+import { KIND_LABELS as PRESS_KIND_LABELS } from "@/press/schemas";
 import type { Interests } from "./matching";
 
 export type AnnouncementRow = typeof announcements.$inferSelect;
+
+/** An announcement as a message shows it: press items carry their kind ("Notizia") and full text. */
+export type AnnouncementForMail = AnnouncementRow & { label?: string; body?: { html: string; text: string } };
 
 export interface FanoutCandidate {
   id: number;
@@ -77,7 +82,7 @@ export interface OutboxStore {
   /** Claims every due digest item of up to `subscriberLimit` subscribers. */
   claimDigests(owner: string, subscriberLimit: number, leaseMs: number, now: number): Promise<ClaimedDelivery[]>;
   recipients(ids: number[]): Promise<Map<number, Recipient>>;
-  announcements(ids: number[]): Promise<Map<number, AnnouncementRow>>;
+  announcements(ids: number[]): Promise<Map<number, AnnouncementForMail>>;
   /**
    * Records successes, many messages in one statement (one commit, not one per
    * message); only the lease holder can. Returns how many deliveries were marked.
@@ -200,7 +205,18 @@ export function createOutboxStore(db: Database): OutboxStore {
 
     async announcements(ids) {
       if (ids.length === 0) return new Map();
-      const rows = await db.select().from(announcements).where(inArray(announcements.id, ids));
+      const rows: AnnouncementForMail[] = await db.select().from(announcements).where(inArray(announcements.id, ids));
+      const pressIds = [...new Set(rows.filter((r) => r.entityType === "press_release" && /^\d+$/.test(r.entityId)).map((r) => Number(r.entityId)))];
+      if (pressIds.length > 0) {
+        const items = await db.select({ id: pressReleases.id, kind: pressReleases.kind, body: pressReleases.bodyMarkdown }).from(pressReleases).where(inArray(pressReleases.id, pressIds));
+        const byId = new Map(items.map((p) => [String(p.id), p]));
+        for (const row of rows) {
+          const item = row.entityType === "press_release" ? byId.get(row.entityId) : undefined;
+          if (!item) continue;
+          row.label = PRESS_KIND_LABELS[item.kind];
+          row.body = { html: renderMarkdown(item.body), text: item.body };
+        }
+      }
       return new Map(rows.map((r) => [r.id, r]));
     },
 

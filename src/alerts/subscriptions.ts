@@ -276,6 +276,19 @@ export async function isConfirmTokenValid(token: string, now = new Date()): Prom
   return Boolean(row?.expires && row.expires > now);
 }
 
+/**
+ * What an emailed confirmation link stands for now: a subscription waiting for it, one it already confirmed
+ * (the hash is kept after confirming, so a second click can say so), or nothing (unknown, expired, unsubscribed).
+ */
+export async function confirmTokenState(token: string, now = new Date()): Promise<"pending" | "confirmed" | "invalid"> {
+  if (!token) return "invalid";
+  const db = await getDb();
+  const [row] = await db.select({ status: subscribers.status, expires: subscribers.confirmExpiresAt }).from(subscribers).where(eq(subscribers.confirmTokenHash, tokenHash(token)));
+  if (row?.status === "confirmed") return "confirmed";
+  if (row?.status === "pending" && row.expires && row.expires > now) return "pending";
+  return "invalid";
+}
+
 /** Confirms a pending subscription by its emailed token and sends the welcome message. Null for a bad or expired token. */
 export async function confirmSubscription(token: string, now = new Date()): Promise<{ subscriberId: number; preferencesUrl: string } | null> {
   const db = await getDb();
@@ -283,7 +296,7 @@ export async function confirmSubscription(token: string, now = new Date()): Prom
   const row = await db.transaction(async (tx) => {
     const [confirmed] = await tx
       .update(subscribers)
-      .set({ status: "confirmed", confirmedAt: now, confirmTokenHash: null, confirmExpiresAt: null })
+      .set({ status: "confirmed", confirmedAt: now, confirmExpiresAt: null })
       .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending"), sql`${subscribers.confirmExpiresAt} > ${now.getTime()}`))
       .returning({ id: subscribers.id });
     if (confirmed) await queueWelcome(tx, confirmed.id, secret);
@@ -405,6 +418,14 @@ export async function updatePreferences(subscriberId: number, update: Preference
  * Unsubscribes at once (RFC 8058 one-click or the visible link) and cancels
  * whatever was still waiting for this address. Repeating it changes nothing.
  */
+/** Whether a subscriber still receives alerts: "unsubscribed" covers both opting out and suppression after failures. */
+export async function subscriptionStatus(subscriberId: number): Promise<"active" | "unsubscribed" | null> {
+  const db = await getDb();
+  const [row] = await db.select({ status: subscribers.status }).from(subscribers).where(eq(subscribers.id, subscriberId));
+  if (!row) return null;
+  return row.status === "pending" || row.status === "confirmed" ? "active" : "unsubscribed";
+}
+
 export async function unsubscribe(subscriberId: number, now = new Date()): Promise<void> {
   const db = await getDb();
   await db.batch([

@@ -23,7 +23,7 @@ import { MAX_SEND_ATTEMPTS, RETRY_MAX_MS, retryDelay } from "@/outbox";
 import { subscriberLinks, deliveryMessageId, digestMessageId } from "./links";
 import { matchesInterests } from "./matching";
 import { buildAlertMessage, buildDigestMessage, type MessageContext } from "./messages";
-import type { AnnouncementRow, ClaimedDelivery, FanoutCandidate, OutboxStore, SentRecord } from "./store";
+import type { AnnouncementForMail, AnnouncementRow, ClaimedDelivery, FanoutCandidate, OutboxStore, SentRecord } from "./store";
 
 /** Tries to record a send's outcome before giving up (about 6 s in all). */
 const RECORD_ATTEMPTS = 6;
@@ -263,7 +263,7 @@ export class AlertWorker {
         return;
       }
       const recipient = recipients.get(first.subscriberId);
-      const items = group.map((d) => announcements.get(d.announcementId)).filter((a): a is AnnouncementRow => a !== undefined);
+      const items = group.map((d) => announcements.get(d.announcementId)).filter((a): a is AnnouncementForMail => a !== undefined);
       if (!recipient || items.length === 0) {
         // Deleted between claim and send (cascade); nothing is left to send.
         return;

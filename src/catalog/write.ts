@@ -20,7 +20,7 @@ import {
   type ConventionStatus,
 } from "@db/schema";
 import { announce } from "@/outbox";
-import { recordAudit, type Actor } from "@/lib/audit";
+import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib/audit";
 import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
@@ -140,6 +140,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
     }));
 
     let id: number;
+    let changes: AuditChange[] = [];
     if (existing) {
       id = existing.id;
       const storedLots = await tx
@@ -151,6 +152,8 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
         return { id, created: false, unchanged: true };
       }
+      changes = changesBetween(storedRow, row);
+      if (!same(storedLots, [...lots].sort((a, b) => a.number - b.number))) changes.push({ field: "lots", before: storedLots.length, after: lots.length });
       await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
       await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
     } else {
@@ -175,7 +178,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       });
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "convention.update" : "convention.create", { type: "convention", id }, { slug: input.slug, status: input.status });
+      await recordAudit(tx, options.actor, existing ? "convention.update" : "convention.create", { type: "convention", id }, existing ? { slug: input.slug, changes } : { slug: input.slug, status: input.status });
     }
     return { id, created: !existing, unchanged: false };
   });
@@ -202,6 +205,7 @@ export async function saveInitiative(input: InitiativeInput, options: WriteOptio
       isExample: input.example,
     };
     let id: number;
+    let changes: AuditChange[] = [];
     if (existing) {
       id = existing.id;
       const storedPartners = await tx

@@ -22,3 +22,26 @@ export function formatEuro(cents: number): string {
 export function formatNumber(value: number): string {
   return numberFormat.format(value);
 }
+
+/** "1 lezione", "3 lezioni": a count with the noun in agreement. */
+export function countOf(n: number, singular: string, plural: string): string {
+  return `${formatNumber(n)} ${n === 1 ? singular : plural}`;
+}
+
+/** Summary of a filter group in the alert forms: neutral, so it agrees with any legend. */
+export function selectionLabel(n: number): string {
+  return n === 0 ? "nessun filtro" : countOf(n, "selezione", "selezioni");
+}
+
+/** What remains of something: "ne resta 1", "ne restano 3". */
+export function remaining(n: number): string {
+  return n === 1 ? "ne resta 1" : `ne restano ${formatNumber(n)}`;
+}
+
+/** The use of a ceiling in words, or null below 90%: once fully used it is exhausted, not "almost". */
+export function ceilingWarning(used: number, ceiling: number): string | null {
+  if (ceiling <= 0) return null;
+  if (used >= ceiling) return "esaurito";
+  if (used / ceiling >= 0.9) return "quasi esaurito";
+  return null;
+}

@@ -1,6 +1,12 @@
 import { count } from "drizzle-orm";
 import { aggregators, categories, conventions } from "@db/schema";
+import { EXPIRING_DAYS, searchConventions } from "@/catalog";
 import { getDb } from "@/lib/db";
+import { courseCatalog } from "@/learning";
+import { listPublished } from "@/press";
+
+/** How many items each home section lists before its "see all" link. */
+export const HOME_LIST_SIZE = 4;
 
 /** Live counts for the home page. */
 export async function getHomeFigures() {
@@ -11,4 +17,21 @@ export async function getHomeFigures() {
     db.select({ n: count() }).from(conventions),
   ]);
   return { aggregators: a[0]?.n ?? 0, categories: c[0]?.n ?? 0, conventions: v[0]?.n ?? 0 };
+}
+
+/** Everything the home page shows: figures, conventions expiring soon, the latest press items and the courses. */
+export async function getHomePage() {
+  const db = await getDb();
+  const [figures, expiring, press, courses] = await Promise.all([
+    getHomeFigures(),
+    searchConventions({ expiring: true, sort: "scadenza", page: 1 }, { pageSize: HOME_LIST_SIZE }),
+    listPublished({ page: 1 }),
+    courseCatalog(db, null),
+  ]);
+  return {
+    figures,
+    expiring: { items: expiring.items, total: expiring.total, days: EXPIRING_DAYS },
+    press: press.items.slice(0, HOME_LIST_SIZE - 1),
+    courses: courses.map((entry) => entry.course),
+  };
 }

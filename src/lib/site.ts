@@ -24,6 +24,30 @@ export const LEGAL_NAV: NavItem[] = [
   { href: "/accessibilita", label: "Dichiarazione di accessibilità" },
 ];
 
+/** Feeds and open data, listed in the footer. */
+export const DATA_NAV: NavItem[] = [
+  { href: "/feed.xml", label: "Tutti gli aggiornamenti (RSS)" },
+  { href: "/feed/tipo/press.xml", label: "Comunicati e notizie (RSS)" },
+  { href: "/feed/tipo/expiry.xml", label: "Convenzioni in scadenza (RSS)" },
+  { href: "/dati", label: "Dati aperti" },
+];
+
+/** The site map in the footer: every public section. */
+export const SITE_MAP: NavItem[] = [
+  { href: "/convenzioni", label: "Convenzioni e strumenti" },
+  { href: "/iniziative-congiunte", label: "Iniziative congiunte" },
+  { href: "/piani-attivita", label: "Piani di attività" },
+  { href: "/strumenti", label: "Piattaforme di e-procurement" },
+  { href: "/soggetti-aggregatori", label: "Soggetti aggregatori" },
+  { href: "/sala-stampa", label: "Sala stampa" },
+  { href: "/formazione", label: "Formazione" },
+  { href: "/attestati/verifica", label: "Verifica di un attestato" },
+  { href: "/avvisi", label: "Avvisi via email e RSS" },
+];
+
+/** The feed every page announces with <link rel="alternate">. */
+export const SITE_FEED = { title: "Aggrega – tutti gli aggiornamenti", href: "/feed.xml" };
+
 /** True when `pathname` is the item's page or one below it. */
 export function isCurrent(item: NavItem, pathname: string): boolean {
   const path = pathname.replace(/\/+$/, "") || "/";

@@ -297,4 +297,5 @@ export const OUTBOUND_MAIL_LABELS: Record<OutboundMailKind, string> = {
   subscription_welcome: "Benvenuto negli avvisi",
   accessibility_office: "Segnalazione di accessibilità all'ufficio",
   accessibility_receipt: "Ricevuta della segnalazione di accessibilità",
+  press_test: "Prova di un avviso della Sala stampa",
 };

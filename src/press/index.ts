@@ -30,3 +30,4 @@ export { KIND_LABELS, PRESS_ARRAY_FIELDS, PressFormSchema, PressListQuery, STATU
 export { toRomeLocal } from "./time";
 export { pressPublishJob } from "./job";
 export { pressSeed } from "./seed";
+export { sendPressTest } from "./test-mail";

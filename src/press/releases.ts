@@ -8,10 +8,10 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, lte } from "drizzle-orm";
 import { aggregators, attachments, categories, pressReleases, pressReleaseTags, type PRESS_STATUSES } from "@db/schema";
 import { announce } from "@/outbox";
-import { recordAudit, type Actor } from "@/lib/audit";
+import { changesBetween, recordAudit, type Actor } from "@/lib/audit";
 import { getDb, type Database, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
-import { config } from "@/config";
+import { config, operatorOf } from "@/config";
 import { fromRomeLocal, startOfRomeYear } from "./time";
 import type { PressFormInput } from "./schemas";
 import { removeStoredFile } from "./attachments";
@@ -25,15 +25,22 @@ export class PressError extends Refusal {
   override name = "PressError";
 }
 
-/** The press office block proposed for new items, in the style of a press release's INFO footer. */
+/**
+ * The press office block proposed for new items, in the style of a press release's INFO footer: only what the
+ * operator configured (OPERATOR_*, OFFICE_EMAIL), never a placeholder address or telephone number.
+ */
 export function defaultContactBlock(): string {
+  const cfg = config();
+  const operator = operatorOf(cfg);
   return [
-    "Ufficio stampa – Rete dei soggetti aggregatori",
-    "Via XX Settembre, 97 – 00187 Roma",
-    "Tel: 06 0000 0000",
-    config().OFFICE_EMAIL,
-    new URL(config().siteUrl).host,
-  ].join("\n");
+    operator.example ? "Ufficio stampa" : `Ufficio stampa – ${operator.name}`,
+    operator.example ? null : operator.address,
+    operator.phone ? `Tel. ${operator.phone}` : null,
+    cfg.OFFICE_EMAIL,
+    new URL(cfg.siteUrl).host,
+  ]
+    .filter((line): line is string => line !== null)
+    .join("\n");
 }
 
 /** "Città metropolitana: incontro!" → "citta-metropolitana-incontro". */
@@ -170,7 +177,8 @@ export async function savePressRelease(
         input.status === "published" ? existing.status : input.status === "draft" && existing.status === "published" ? "unpublished" : input.status;
       const leavesPublished = existing.status === "published" && input.status !== "published";
       await tx.update(pressReleases).set({ ...content, status, publishAt }).where(eq(pressReleases.id, releaseId));
-      await recordAudit(tx, actor, leavesPublished ? "press.unpublished" : "press.updated", { type: "press_release", id: releaseId }, { status: input.status });
+      const changes = changesBetween(existing, { ...content, status, publishAt }, ["kind", "title", "summary", "bodyMarkdown", "contactBlock", "isExample", "status", "publishAt"]);
+      await recordAudit(tx, actor, leavesPublished ? "press.unpublished" : "press.updated", { type: "press_release", id: releaseId }, { changes });
     } else {
       slug = input.slug ?? (await uniqueSlug(tx, input.title));
       const [row] = await tx

@@ -1,0 +1,155 @@
+/**
+ * What a person sees, checked in Chromium on one page of every type (found by
+ * crawling as a visitor, a learner and an administrator): the page reflows at
+ * 320 CSS px without horizontal scrolling (WCAG 1.4.10), no word or
+ * punctuation mark is glued to the link that follows it, every page announces
+ * the all-updates feed, and on a phone the header folds into a menu that
+ * opens without JavaScript.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedInAs } from "../helpers/auth";
+import { launchBrowser } from "../helpers/browser";
+import { crawl } from "../helpers/crawl";
+import { recordFigure } from "../helpers/figures";
+import { pageTypes } from "../helpers/page-types";
+import { startSite, type RunningSite } from "../helpers/server";
+
+const COURSE = "aggregatori-e-convenzioni";
+const PHONE = { width: 320, height: 800 };
+
+/** Text glued to the start of a link: the last visible character before each link in its line of text, when it is a letter, digit or closing punctuation. */
+async function gluedLinks(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    // Anything but a plain inline box (blocks, inline-blocks, list and flex items) has its own edges, so text outside it cannot touch the link.
+    const isBlock = (el: Element) => !["inline", "contents"].includes(getComputedStyle(el).display);
+    const out: string[] = [];
+    for (const link of document.querySelectorAll("a[href]")) {
+      const text = (link.textContent ?? "").trim();
+      if (!text || !(link as HTMLElement).offsetParent || !/^[\p{L}\p{N}]/u.test(text)) continue;
+      let block: Element = link.parentElement!;
+      while (block.parentElement && !isBlock(block)) block = block.parentElement;
+      const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+      let before = "";
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (link.contains(node) || (link.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
+        // A block element between the text and the link starts a new line: nothing can be glued across it.
+        let crossesBlock = false;
+        for (let el = node.parentElement; el && el !== block; el = el.parentElement) if (isBlock(el) && !el.contains(link)) crossesBlock = true;
+        before = crossesBlock ? "" : before + (node.textContent ?? "");
+      }
+      const last = before.slice(-1);
+      if (last && /[\p{L}\p{N}.,;:!?)\]»]/u.test(last)) out.push(`«${before.trim().slice(-25)}» + «${text.slice(0, 30)}»`);
+    }
+    return out;
+  });
+}
+
+describe("layout and text on every page type", () => {
+  let site: RunningSite;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const visited: string[] = [];
+  let visitorPaths: string[] = [];
+  let learnerPaths: string[] = [];
+  let adminPaths: string[] = [];
+  let learnerCookie = "";
+  let adminCookie = "";
+
+  const url = (p: string) => new URL(p, site.baseUrl).toString();
+  async function phone(cookie?: string, javaScriptEnabled = true): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled });
+    if (cookie) {
+      const [name, value] = cookie.split("=") as [string, string];
+      await context.addCookies([{ name, value, url: site.baseUrl }]);
+    }
+    contexts.push(context);
+    return context;
+  }
+  /** For each path: horizontal overflow at 320 px, glued links, missing feed link. */
+  async function inspect(context: BrowserContext, paths: string[]): Promise<string[]> {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    for (const p of paths) {
+      await page.goto(url(p));
+      visited.push(p);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > PHONE.width) {
+        const culprit = await page.evaluate((limit) => {
+          const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > limit + 1 && !el.closest(".table-responsive, table, pre"));
+          const el = wide[wide.length - 1];
+          return el ? `${el.tagName.toLowerCase()}.${el.className}` : "?";
+        }, PHONE.width);
+        problems.push(`${p}: ${width} px wide at 320 px (${culprit})`);
+      }
+      for (const glued of await gluedLinks(page)) problems.push(`${p}: testo attaccato al collegamento ${glued}`);
+      const feeds = await page.locator('head link[rel="alternate"][type="application/rss+xml"][href="/feed.xml"]').count();
+      if (feeds !== 1) problems.push(`${p}: ${feeds} links to /feed.xml in <head>`);
+    }
+    await page.close();
+    return problems;
+  }
+
+  beforeAll(async () => {
+    site = await startSite({ WORKER: "off" });
+    browser = await launchBrowser();
+    const visitor = await crawl(site.baseUrl, { limit: 250, perShape: 2 });
+    visitorPaths = [...pageTypes(visitor.responses, 70), "/pagina-che-non-esiste"];
+    learnerCookie = (await signedInAs(site, "learner")).cookie;
+    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    expect(enrol.status).toBe(303);
+    const learner = await crawl(site.baseUrl, { cookie: learnerCookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
+    learnerPaths = [...new Set([...pageTypes(learner.responses, 25), `/formazione/${COURSE}/cosa-sono-i-soggetti-aggregatori`])];
+    adminCookie = (await signedInAs(site, "admin")).cookie;
+    const admin = await crawl(site.baseUrl, { cookie: adminCookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
+    adminPaths = pageTypes(admin.responses, 40);
+  }, 300_000);
+  afterAll(async () => {
+    recordFigure("layout", { pagesChecked: visited.length, distinctPaths: new Set(visited).size });
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await site?.stop();
+  });
+
+  it("public pages reflow at 320 px, keep spaces before links and announce the feed", async () => {
+    expect(visitorPaths.length).toBeGreaterThan(15);
+    expect(visitorPaths).toContain("/");
+    expect(await inspect(await phone(), visitorPaths)).toEqual([]);
+  }, 600_000);
+
+  it("learner pages, including the first lesson with its figure", async () => {
+    expect(learnerPaths.some((p) => /^\/formazione\/[^/]+\/[^/]+$/.test(p))).toBe(true);
+    expect(await inspect(await phone(learnerCookie), learnerPaths)).toEqual([]);
+  }, 600_000);
+
+  it("back-office pages", async () => {
+    expect(adminPaths.length).toBeGreaterThan(5);
+    expect(await inspect(await phone(adminCookie), adminPaths)).toEqual([]);
+  }, 600_000);
+
+  it("on a phone the header folds into a menu that opens without JavaScript", async () => {
+    const page = await (await phone(undefined, false)).newPage();
+    await page.goto(url("/"));
+    const header = await page.locator("header").boundingBox();
+    expect(header!.height).toBeLessThan(200);
+    const menu = page.getByRole("navigation", { name: "Menu principale" });
+    await expect(menu.getByRole("link", { name: "Convenzioni" }).isVisible()).resolves.toBe(false);
+    await page.locator("header summary").click();
+    await expect(menu.getByRole("link", { name: "Convenzioni" }).isVisible()).resolves.toBe(true);
+    // The search in the menu goes to the catalog.
+    await page.getByRole("searchbox", { name: "Cerca convenzioni e strumenti" }).fill("pulizia");
+    await Promise.all([page.waitForURL(/\/convenzioni\?q=pulizia/), page.getByRole("search").getByRole("button", { name: "Cerca" }).click()]);
+    await expect(page.locator("h1").textContent()).resolves.toContain("Convenzioni");
+    await page.close();
+  }, 120_000);
+
+  it("on a desktop the menu and the search sit in the header, open", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(url("/"));
+    await expect(page.getByRole("navigation", { name: "Menu principale" }).getByRole("link", { name: "Convenzioni" }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole("search", { name: "Cerca nel catalogo" }).count()).resolves.toBe(1);
+    await page.close();
+  }, 120_000);
+});
