@@ -11,7 +11,7 @@ import { config } from "@/config";
 import { getDb } from "@/lib/db";
 import { withoutControlCharacters } from "@/lib/http";
 import { SITE_NAME } from "@/lib/site";
-import { KIND_LABELS, KIND_SINGULAR } from "./messages";
+import { ANNOUNCEMENT_KIND_LABELS, KIND_SINGULAR } from "./messages";
 
 /** Items per feed: readers keep their own history. */
 export const FEED_SIZE = 50;
@@ -46,7 +46,7 @@ export async function feedDirectory(): Promise<{ all: FeedLink; kinds: FeedLink[
   ]);
   return {
     all: { title: `${SITE_NAME}: tutte le novità`, href: feedPath({ type: "all" }) },
-    kinds: ANNOUNCEMENT_KINDS.map((kind) => ({ title: KIND_LABELS[kind], href: feedPath({ type: "kind", kind }) })),
+    kinds: ANNOUNCEMENT_KINDS.map((kind) => ({ title: ANNOUNCEMENT_KIND_LABELS[kind], href: feedPath({ type: "kind", kind }) })),
     categories: cats.map((c) => ({ title: c.name, href: feedPath({ type: "category", id: c.id }) })),
     aggregators: aggs.map((a) => ({ title: a.name, href: feedPath({ type: "aggregator", id: a.id }) })),
   };
@@ -63,7 +63,7 @@ async function describe(scope: FeedScope): Promise<{ title: string; filter: SQL 
     case "all":
       return { title: `${SITE_NAME}: tutte le novità`, filter: undefined };
     case "kind":
-      return { title: `${SITE_NAME}: ${KIND_LABELS[scope.kind].toLowerCase()}`, filter: eq(announcements.kind, scope.kind) };
+      return { title: `${SITE_NAME}: ${ANNOUNCEMENT_KIND_LABELS[scope.kind].toLowerCase()}`, filter: eq(announcements.kind, scope.kind) };
     case "category": {
       const [row] = await db.select({ name: categories.name }).from(categories).where(eq(categories.id, scope.id));
       return row ? { title: `${SITE_NAME}: categoria ${row.name}`, filter: eq(announcements.categoryId, scope.id) } : null;

@@ -1,7 +1,7 @@
 /** What the subscription pages add to the form idiom (handleForm in src/lib/forms.ts). */
 import type { FieldErrors, FormSpec, FormState } from "@/lib/forms";
 import { PREFERENCE_ARRAY_FIELDS, PreferencesSchema } from "./schemas";
-import { updatePreferences } from "./subscriptions";
+import { updatePreferences } from "./preferences";
 
 /** The boxes ticked in a posted form, to show them again when it is refused. */
 export interface SelectedInterests {

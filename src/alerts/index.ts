@@ -1,26 +1,28 @@
 /** Alerts: subscriptions, the delivery pipeline, RSS feeds and the back-office status. */
 export {
-  accountSubscriberId,
   confirmSubscription,
   CONFIRM_VALID_HOURS,
   CONSENT_TEXT,
-  formContext,
-  isConfirmTokenValid,
   confirmTokenState,
-  subscriptionStatus,
+  isConfirmTokenValid,
+  subscribe,
+  type SubscribeOutcome,
+} from "./subscribe";
+export {
+  accountSubscriberId,
+  formContext,
   loadPreferences,
   openPreferences,
-  subscribe,
   subscriberFromToken,
-  SubscriptionError,
+  subscriptionStatus,
   unsubscribe,
   updatePreferences,
   type FormContext,
   type PreferencesView,
-  type SubscribeOutcome,
-} from "./subscriptions";
+} from "./preferences";
+export { SubscriptionError } from "./options";
 export { FIELD_LABELS, INTEREST_FIELDS, PREFERENCE_ARRAY_FIELDS, PreferencesSchema, SubscribeSchema, ConventionParam } from "./schemas";
-export { KIND_LABELS } from "./messages";
+export { ANNOUNCEMENT_KIND_LABELS } from "./messages";
 export { alertsJob } from "./job";
 export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";
 export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";

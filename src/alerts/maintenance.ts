@@ -6,7 +6,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { conventions, conventionWatches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
-import { addDays, todayInItaly } from "@/catalog";
+import { addDays, todayInItaly } from "@/lib/dates";
 import { announce } from "@/outbox";
 
 /** Days before the end date at which a warning goes out (tightest first). */

@@ -6,7 +6,7 @@ import type { AnnouncementKind } from "@db/schema";
 import type { OutgoingMail } from "@/mail";
 import { SITE_NAME } from "@/lib/site";
 
-export const KIND_LABELS: Record<AnnouncementKind, string> = {
+export const ANNOUNCEMENT_KIND_LABELS: Record<AnnouncementKind, string> = {
   convention: "Nuove convenzioni",
   planned: "Iniziative e gare programmate",
   initiative: "Iniziative congiunte",
@@ -149,12 +149,12 @@ export function buildDigestMessage(
   const textGroups: string[] = [];
   for (const [kind, entries] of groups) {
     htmlGroups.push(
-      `<h2 style="font-size:20px;margin:24px 0 8px">${escapeHtml(KIND_LABELS[kind])}</h2>
+      `<h2 style="font-size:20px;margin:24px 0 8px">${escapeHtml(ANNOUNCEMENT_KIND_LABELS[kind])}</h2>
 <ul style="padding-left:20px">
 ${entries.map((e) => `<li style="margin-bottom:12px">${e.label ? `${escapeHtml(e.label)}: ` : ""}${link(absolute(ctx, e.path), e.title)}${e.summary ? `<br>${escapeHtml(e.summary)}` : ""}</li>`).join("\n")}
 </ul>`,
     );
-    textGroups.push(`${KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.label ? `${e.label}: ` : ""}${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
+    textGroups.push(`${ANNOUNCEMENT_KIND_LABELS[kind].toUpperCase()}\n\n${entries.map((e) => `- ${e.label ? `${e.label}: ` : ""}${e.title}\n  ${absolute(ctx, e.path)}`).join("\n\n")}`);
   }
   const footer = alertFooter(links);
   const html = htmlDocument(subject, `<h1 style="font-size:24px;line-height:1.25;margin:0 0 16px">Le novità della settimana</h1>\n${htmlGroups.join("\n")}`, footer.html);

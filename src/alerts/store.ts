@@ -11,7 +11,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { announcements, conventions, deliveries, pressReleases, savedSearches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { renderMarkdown } from "@/press/markdown";
-import { KIND_LABELS as PRESS_KIND_LABELS } from "@/press/schemas";
+import { PRESS_KIND_LABELS } from "@/press";
 import type { Interests } from "./matching";
 
 export type AnnouncementRow = typeof announcements.$inferSelect;

@@ -5,14 +5,9 @@
  */
 export {
   parseCatalogQuery,
-  searchConventions,
-  conventionMatchesQuery,
   catalogQueryString,
-  compareConventions,
   hasFilters,
-  todayInItaly,
-  addDays,
-  PAGE_SIZE,
+  CATALOG_PAGE_SIZE,
   MAX_QUERY_LENGTH,
   EXPIRING_DAYS,
   SORTS,
@@ -21,18 +16,24 @@ export {
   MAX_SUPPLIER_LENGTH,
   defaultSort,
   searchCode,
+  type CatalogQuery,
+  type CatalogSort,
+} from "./params";
+export {
+  searchConventions,
+  conventionSummaries,
+  conventionMatchesQuery,
+  compareConventions,
   catalogFacets,
   countConventions,
   relaxations,
   type CatalogFacets,
   type Relaxation,
-  type CatalogQuery,
-  type CatalogSort,
   type ConventionSummary,
   type LotSummary,
   type SearchResult,
   type Comparison,
-} from "./query";
+} from "./search";
 export {
   getCatalogFilters,
   listAggregators,

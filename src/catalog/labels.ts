@@ -1,7 +1,7 @@
 /** Italian labels and URL slugs of the catalog's enumerations. */
 import type { AggregatorKind, ConventionStatus, InitiativeStage, InstrumentType } from "@db/schema";
 
-export const STATUS_LABELS: Record<ConventionStatus, string> = {
+export const CONVENTION_STATUS_LABELS: Record<ConventionStatus, string> = {
   planned: "In programma",
   tender_in_progress: "Gara in corso",
   active: "Attiva",

@@ -6,8 +6,10 @@
 import { stringify } from "csv-stringify/sync";
 import ical, { ICalCalendarMethod, ICalEventTransparency } from "ical-generator";
 import { absoluteUrl, withoutControlCharacters } from "@/lib/http";
-import { INSTRUMENT_LABELS, STATUS_LABELS } from "./labels";
-import { searchConventions, todayInItaly, type CatalogQuery, type ConventionSummary } from "./query";
+import { INSTRUMENT_LABELS, CONVENTION_STATUS_LABELS } from "./labels";
+import { todayInItaly } from "@/lib/dates";
+import { type CatalogQuery } from "./params";
+import { searchConventions, type ConventionSummary } from "./search";
 
 /** Licence of the open data, shown on /dati and embedded in the JSON. */
 export const OPEN_DATA_LICENCE = {
@@ -58,7 +60,7 @@ function toRecord(c: ConventionSummary): OpenDataRecord {
     slug: c.slug,
     titolo: c.title,
     tipo_strumento: INSTRUMENT_LABELS[c.instrumentType],
-    stato: STATUS_LABELS[c.status],
+    stato: CONVENTION_STATUS_LABELS[c.status],
     soggetto_aggregatore_id: c.aggregator.id,
     soggetto_aggregatore: c.aggregator.name,
     categoria_id: c.category.id,
@@ -168,7 +170,7 @@ export async function conventionCalendar(query: CatalogQuery, options: { today?:
         end: nextDay(event.date),
         allDay: true,
         summary: event.summary,
-        description: withoutControlCharacters(`${c.aggregator.name} – ${INSTRUMENT_LABELS[c.instrumentType]}, ${STATUS_LABELS[c.status].toLowerCase()}. ${url}`),
+        description: withoutControlCharacters(`${c.aggregator.name} – ${INSTRUMENT_LABELS[c.instrumentType]}, ${CONVENTION_STATUS_LABELS[c.status].toLowerCase()}. ${url}`),
         url,
         transparency: ICalEventTransparency.TRANSPARENT,
       });

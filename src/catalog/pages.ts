@@ -3,20 +3,8 @@ import { z } from "zod";
 import { slugParam } from "@/lib/field-rules";
 import { getDb } from "@/lib/db";
 import { spellingSuggestion } from "./fts";
-import {
-  catalogFacets,
-  catalogQueryString,
-  compareConventions,
-  countConventions,
-  parseCatalogQuery,
-  relaxations,
-  searchConventions,
-  type CatalogFacets,
-  type CatalogQuery,
-  type Comparison,
-  type Relaxation,
-  type SearchResult,
-} from "./query";
+import { catalogQueryString, parseCatalogQuery, type CatalogQuery } from "./params";
+import { catalogFacets, compareConventions, countConventions, relaxations, searchConventions, type CatalogFacets, type Comparison, type Relaxation, type SearchResult } from "./search";
 import { getCatalogFilters, getCategory } from "./read";
 import { REGIONS } from "./labels";
 

@@ -13,7 +13,9 @@ import {
   tools,
 } from "@db/schema";
 import { getDb } from "@/lib/db";
-import { catalogQueryString, conventionSummaries, searchConventions, todayInItaly } from "./query";
+import { todayInItaly } from "@/lib/dates";
+import { catalogQueryString } from "./params";
+import { conventionSummaries, searchConventions } from "./search";
 
 export type Aggregator = typeof aggregators.$inferSelect;
 export type Category = typeof categories.$inferSelect;

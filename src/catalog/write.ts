@@ -24,7 +24,7 @@ import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib
 import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
-import { LOT_COLUMNS } from "./query";
+import { LOT_COLUMNS } from "./search";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
 
 /** The database or an open transaction. */
@@ -216,6 +216,9 @@ export async function saveInitiative(input: InitiativeInput, options: WriteOptio
       if (same(storedRow, row) && same(storedPartners.map((p) => p.id).sort(), [...input.partners].sort())) {
         return { id, created: false, unchanged: true };
       }
+      changes = changesBetween(storedRow, row);
+      const partnersBefore = storedPartners.map((p) => p.id).sort();
+      if (!same(partnersBefore, [...input.partners].sort())) changes.push({ field: "partners", before: partnersBefore.join(", "), after: [...input.partners].sort().join(", ") });
       await tx.update(jointInitiatives).set({ ...row, updatedAt: new Date() }).where(eq(jointInitiatives.id, id));
       await tx.delete(jointInitiativePartners).where(eq(jointInitiativePartners.initiativeId, id));
     } else {
@@ -238,7 +241,7 @@ export async function saveInitiative(input: InitiativeInput, options: WriteOptio
       });
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "initiative.update" : "initiative.create", { type: "joint_initiative", id }, { slug: input.slug });
+      await recordAudit(tx, options.actor, existing ? "initiative.update" : "initiative.create", { type: "joint_initiative", id }, existing ? { slug: input.slug, changes } : { slug: input.slug });
     }
     return { id, created: !existing, unchanged: false };
   });

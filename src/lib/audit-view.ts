@@ -4,8 +4,8 @@
  */
 import { inArray } from "drizzle-orm";
 import { aggregators, announcements, auditLog, categories, conventions, jointInitiatives, pressReleases, users } from "@db/schema";
-import { STATUS_LABELS as CONVENTION_STATUS_LABELS } from "@/catalog/labels";
-import { KIND_LABELS as PRESS_KIND_LABELS, STATUS_LABELS as PRESS_STATUS_LABELS } from "@/press/schemas";
+import { CONVENTION_STATUS_LABELS } from "@/catalog";
+import { PRESS_KIND_LABELS, PRESS_STATUS_LABELS } from "@/press";
 import type { AuditChange } from "@/lib/audit";
 import { getDb } from "@/lib/db";
 import { formatDateTime, formatEuro } from "@/lib/format";

@@ -9,7 +9,8 @@ import type { Actor } from "@/lib/audit";
 import type { FieldErrors, FormSpec } from "@/lib/forms";
 import { Refusal } from "@/lib/refusal";
 import { renderMarkdown } from "./markdown";
-import { savePressRelease, unpublish, type AttachmentRow } from "./releases";
+import type { AttachmentRow } from "./read";
+import { savePressRelease, unpublish } from "./write";
 import { PRESS_ARRAY_FIELDS, PressFormSchema } from "./schemas";
 import { pendingUploads, storeUploads } from "./uploads";
 

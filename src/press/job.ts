@@ -1,6 +1,6 @@
 import type { BackgroundJob } from "@/lib/job";
 import { log } from "@/lib/log";
-import { publishDue } from "./releases";
+import { publishDue } from "./write";
 import { pruneUnlinkedUploads } from "./uploads";
 
 /** Publishes scheduled press items when their time comes, and clears abandoned uploads. */

@@ -1,14 +1,14 @@
 /** The back-office form of a press release or news item, and its Italian messages. */
 import { z } from "zod";
 import { PRESS_KINDS } from "@db/schema";
-import { fromRomeLocal } from "./time";
+import { fromRomeLocal } from "@/lib/dates";
 
-export const KIND_LABELS: Record<(typeof PRESS_KINDS)[number], string> = {
+export const PRESS_KIND_LABELS: Record<(typeof PRESS_KINDS)[number], string> = {
   press_release: "Comunicato stampa",
   news: "Notizia",
 };
 
-export const STATUS_LABELS = {
+export const PRESS_STATUS_LABELS = {
   draft: "Bozza",
   scheduled: "Programmato",
   published: "Pubblicato",

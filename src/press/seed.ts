@@ -12,7 +12,7 @@ import { z } from "zod";
 import { aggregators, categories, pressReleases, pressReleaseTags, PRESS_KINDS } from "@db/schema";
 import { ContentFileError, validate } from "@/lib/content-files";
 import type { SeedStep } from "@/lib/seed-step";
-import { savePressRelease } from "./releases";
+import { savePressRelease } from "./write";
 import { slugRule } from "@/lib/field-rules";
 
 const Frontmatter = z.object({

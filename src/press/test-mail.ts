@@ -7,8 +7,8 @@ import { config } from "@/config";
 import { getDb } from "@/lib/db";
 import { queueMail } from "@/outbox";
 import { renderMarkdown } from "./markdown";
-import { KIND_LABELS } from "./schemas";
-import type { PressRelease } from "./releases";
+import { PRESS_KIND_LABELS } from "./schemas";
+import type { PressRelease } from "./read";
 
 /** Queues the test message (sent within about a second, retried like any other message if mail is down). */
 export async function sendPressTest(release: Pick<PressRelease, "id" | "kind" | "title" | "summary" | "bodyMarkdown" | "slug">, to: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function sendPressTest(release: Pick<PressRelease, "id" | "kind" | 
     { siteUrl: cfg.siteUrl },
     {
       kind: "press",
-      label: KIND_LABELS[release.kind],
+      label: PRESS_KIND_LABELS[release.kind],
       title: release.title,
       summary: release.summary,
       path: `/sala-stampa/${release.slug}`,

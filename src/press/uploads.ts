@@ -18,7 +18,7 @@ import {
   sniffType,
   storeFile,
 } from "./attachments";
-import type { AttachmentRow } from "./releases";
+import type { AttachmentRow } from "./read";
 
 /** Stores the uploaded files; returns the new rows and, for refused files, one Italian message. */
 export async function storeUploads(files: File[]): Promise<{ stored: AttachmentRow[]; error?: string }> {

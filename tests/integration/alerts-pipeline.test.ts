@@ -6,7 +6,7 @@ import { createExpiryWarnings } from "@/alerts/maintenance";
 import { nextDigestAt } from "@/alerts/worker";
 import { announcementDeliveries, deliveryOverview, retryFailedDeliveries } from "@/alerts/status";
 import { saveConvention } from "@/catalog/write";
-import { addDays, todayInItaly } from "@/catalog/query";
+import { addDays, todayInItaly } from "@/lib/dates";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
 import { addSubscribers, testWorker } from "../helpers/alerts";

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  addDays,
   catalogQueryString,
   compareConventions,
   conventionMatchesQuery,
@@ -12,6 +11,7 @@ import {
   type CatalogQuery,
   type ConventionSummary,
 } from "@/catalog";
+import { addDays } from "@/lib/dates";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 
 /** The seed's example dates are laid out around this day. */

@@ -19,7 +19,7 @@ import {
   unpublish,
 } from "@/press";
 import { cleanFileName } from "@/press/attachments";
-import { fromRomeLocal, toRomeLocal } from "@/press/time";
+import { fromRomeLocal, toRomeLocal } from "@/lib/dates";
 import { pressSeed } from "@/press/seed";
 import { createUser } from "@/accounts";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ceilingWarning, countOf, remaining, selectionLabel } from "@/lib/format";
 import { buildAlertMessage, buildAlreadySubscribedMessage, buildConfirmationMessage, buildDigestMessage, buildWelcomeMessage } from "@/alerts/messages";
 import { overrideConfig } from "@/config";
-import { defaultContactBlock } from "@/press/releases";
+import { defaultContactBlock } from "@/press";
 import { alreadyRegisteredMessage, passwordChangedMessage, resetMessage, verificationMessage } from "@/accounts/messages";
 
 /** Second-person forms that only fit a man ("ti sei iscritto", "sei stato tu"): the site writes to everyone. */

@@ -7,7 +7,8 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { categories, categoryCpvCodes, pressReleases } from "@db/schema";
 import { getPlansPage, listAggregators, listInitiatives } from "@/catalog/read";
-import { conventionSummaries, parseCatalogQuery, searchConventions, type ConventionSummary } from "@/catalog/query";
+import { parseCatalogQuery } from "@/catalog";
+import { conventionSummaries, searchConventions, type ConventionSummary } from "@/catalog";
 import { currentVersions } from "@/learning/courses";
 import { getDb } from "@/lib/db";
 import { absoluteUrl } from "@/lib/http";
@@ -100,7 +101,7 @@ function conventionView(c: ConventionSummary): z.infer<typeof S.Convention> {
   };
 }
 
-/** The catalog's filters, passed through the catalog's own parser (src/catalog/query.ts). */
+/** The catalog's filters, passed through the catalog's own parser (src/catalog/params.ts). */
 async function conventionsMatching(query: Record<string, unknown>) {
   const params = new URLSearchParams();
   for (const name of ["q", "categoria", "cpv", "tipo", "soggetto", "regione", "stato", "scadenza"]) {

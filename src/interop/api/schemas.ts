@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { AGGREGATOR_KINDS, CONVENTION_STATUSES, INITIATIVE_STAGES, INSTRUMENT_TYPES, PRESS_KINDS } from "@db/schema";
-import { EXPIRING_DAYS, MAX_QUERY_LENGTH } from "@/catalog/query";
+import { EXPIRING_DAYS, MAX_QUERY_LENGTH } from "@/catalog";
 import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "@/catalog/labels";
 
 /** Largest page; the default is DEFAULT_LIMIT. */
@@ -29,7 +29,7 @@ const paging = {
     .describe(`Elementi per pagina, da 1 a ${MAX_LIMIT}. / Items per page, 1 to ${MAX_LIMIT}.`),
 };
 
-/** The catalog's filters, with the values the catalog page accepts (src/catalog/query.ts reads them). */
+/** The catalog's filters, with the values the catalog page accepts (src/catalog/params.ts reads them). */
 export const ConventionsQuery = z
   .object({
     q: z.string().min(1).max(MAX_QUERY_LENGTH).optional().describe("Testo cercato nel titolo, nella sintesi, nel soggetto e nei lotti. / Full-text search."),

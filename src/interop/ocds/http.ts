@@ -4,7 +4,7 @@
  * CORS for reading from any origin.
  */
 import { createHash } from "node:crypto";
-import { parseCatalogQuery } from "@/catalog/query";
+import { parseCatalogQuery } from "@/catalog";
 import { absoluteUrl } from "@/lib/http";
 import { OCDS_POLICY_PATH, ocdsReleases, lastChange, recordPackage, releasePackage, releasesJsonLines } from "./publish";
 
