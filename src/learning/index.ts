@@ -3,7 +3,7 @@ export { syncCourses, describeSync, structureHash, type SyncResult } from "./syn
 export { loadCourse, loadCourses } from "./content";
 export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
-export { gradeQuiz, quizPage, submitQuiz, answersFromForm, answerField, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
+export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromForm, answerField, type AttemptReview, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
 export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, type Certificate, type Verification } from "./certificates";
 export { certificatePdf, verificationUrl } from "./pdf";
 export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges";

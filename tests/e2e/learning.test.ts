@@ -93,28 +93,51 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
 
     const html = await page.content();
     for (const q of course.structure.quiz) expect(html).not.toContain(q.explanation);
-    await expectNoAxeViolations(page);
 
+    // Answers the questions drawn for this attempt, as the page shows them.
+    const drawnIds = async () =>
+      (await page.locator("form[data-quiz] fieldset input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).name.slice(2)))).filter(
+        (id, i, all) => all.indexOf(id) === i,
+      );
     const answer = async (right: boolean) => {
-      for (const q of course.structure.quiz) {
-        const ids = right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id];
-        for (const id of ids) await page.locator(`#${q.id}-${id}`).check({ force: true });
+      const ids = await drawnIds();
+      expect(ids).toHaveLength(course.structure.questionsPerAttempt!);
+      for (const id of ids) {
+        const q = course.structure.quiz.find((x) => x.id === id)!;
+        for (const option of right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id]) {
+          await page.locator(`label[for="${q.id}-${option}"]`).click();
+          expect(await page.locator(`#${q.id}-${option}`).isChecked()).toBe(true);
+        }
       }
-      await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+      await Promise.all([page.waitForURL(/\?tentativo=\d+$/), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+      return ids;
     };
+    const firstDraw = await drawnIds();
+    await page.reload();
+    expect(await drawnIds()).toEqual(firstDraw);
     let warning = "";
     page.once("dialog", (dialog) => {
       warning = dialog.message();
       void dialog.dismiss();
     });
     await page.getByRole("button", { name: "Invia le risposte" }).click();
-    expect(warning).toContain(`Non hai risposto a ${course.structure.quiz.length} domande`);
+    expect(warning).toContain(`Non hai risposto a ${course.structure.questionsPerAttempt} domande`);
     expect(await page.textContent("main")).toContain(`ne restano ${course.structure.maxAttempts}`);
-    await answer(false);
+    const failedDraw = await answer(false);
+    expect(failedDraw).toEqual(firstDraw);
     expect(await page.getByRole("heading", { name: "Verifica non superata" }).count()).toBe(1);
-    expect(await page.textContent("body")).toContain(course.structure.quiz[0]!.explanation);
+    // A failed attempt with attempts left says which answers were wrong, not the solutions.
+    const body = await page.textContent("main");
+    expect(body).toContain("Risposta non corretta.");
+    for (const q of course.structure.quiz) expect(body).not.toContain(q.explanation);
+    expect(body).not.toContain("risposta corretta");
+    await expectNoAxeViolations(page);
+    // Reloading the result repeats nothing: still one attempt.
+    await page.reload();
+    expect(await page.textContent("main")).toContain("ne restano 2");
     await answer(true);
     expect(await page.getByRole("heading", { name: "Verifica superata" }).count()).toBe(1);
+    expect(await page.textContent("main")).toContain("risposta corretta");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "scarica l'attestato in PDF" }).click()]);
     const pdfPath = await download.path();
