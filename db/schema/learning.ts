@@ -144,6 +144,8 @@ export const certificates = sqliteTable(
     code: text("code").notNull().unique(),
     userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     holderName: text("holder_name").notNull(),
+    /** The holder's organisation from their profile at issue time; "" when they gave none. */
+    holderOrganisation: text("holder_organisation").notNull().default(""),
     courseSlug: text("course_slug").notNull(),
     courseTitle: text("course_title").notNull(),
     courseVersionId: integer("course_version_id")

@@ -4,7 +4,7 @@ export { loadCourse, loadCourses } from "./content";
 export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
 export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromForm, answerField, type AttemptReview, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
-export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, type Certificate, type Verification } from "./certificates";
+export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, groupCode, type Certificate, type Verification } from "./certificates";
 export { certificatePdf, verificationUrl } from "./pdf";
 export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges";
 export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type ReportRow, type ReportView } from "./reports";

@@ -212,7 +212,7 @@ describe("progress, attempts and certificates on a real course", () => {
     const doc = await getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: path.join(ROOT, "node_modules/pdfjs-dist/standard_fonts/") }).promise;
     const text = (await (await doc.getPage(1)).getTextContent()).items.map((i) => ("str" in i ? i.str : "")).join(" ");
     expect(text).toContain("Giulia Esposito");
-    expect(text).toContain(code);
+    expect(text).toContain(code.match(/.{4}/g)!.join("-"));
     expect(text).toContain("Soggetti aggregatori e convenzioni per le amministrazioni");
 
     const admin = { id: null, label: "test (amministratore)" };
@@ -407,6 +407,76 @@ describe("quiz draws, review policy and attempt limits per version", () => {
     expect(tooMany.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([["questionsPerAttempt", "la banca contiene una sola domanda"]]);
     expect(QuizFile.safeParse({ review: "sempre", questions: [question] }).error?.issues[0]?.message).toBe("deve essere after-pass, after-last-attempt oppure never");
     expect(QuizFile.parse({ questions: [question] })).toMatchObject({ review: "after-last-attempt" });
+  });
+});
+
+describe("the certificate PDF", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => t.cleanup());
+
+  async function certify(name: string, organisation = "") {
+    const user = await addUser(t.db, name, organisation);
+    await enrol(user, COURSE);
+    await finishLessons(t.db, user, COURSE);
+    const result = await sit(t.db, user, COURSE);
+    const found = await verifyCertificate(result.status === "graded" ? result.certificateCode! : "");
+    if (found.status !== "valid") throw new Error("no certificate");
+    return found.certificate;
+  }
+
+  async function parse(pdf: Uint8Array) {
+    const doc = await getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: path.join(ROOT, "node_modules/pdfjs-dist/standard_fonts/") }).promise;
+    const page = await doc.getPage(1);
+    const lines = (await page.getTextContent()).items.flatMap((i) => ("str" in i && i.str.trim() ? [i.str] : []));
+    return { doc, page, lines };
+  }
+
+  it("keeps names outside Latin-1 exactly as typed, with the learner's organisation, the issuing body and the grouped code", async () => {
+    for (const [name, organisation] of [["Ștefan Dumitrașcu", "Comune di Brăila – Ufficio acquisti"], ["Łucja Żółć", ""]] as const) {
+      const certificate = await certify(name, organisation);
+      expect(certificate.holderOrganisation).toBe(organisation);
+      const { lines } = await parse(await certificatePdf(certificate));
+      expect(lines).toContain(name);
+      if (organisation) expect(lines).toContain(organisation);
+      expect(lines).toContain("Attestato di completamento");
+      expect(lines).toContain(certificate.courseTitle);
+      expect(lines).toContain(`Codice dell'attestato: ${certificate.code.match(/.{4}/g)!.join("-")}`);
+      expect(lines.some((l) => l.startsWith("Rilasciato da Aggrega, il portale dei soggetti aggregatori"))).toBe(true);
+      expect(lines.join(" ")).not.toContain("?");
+      // The grouped code, typed back with its dashes, finds the certificate.
+      expect(await verifyCertificate(certificate.code.match(/.{4}/g)!.join("-"))).toMatchObject({ status: "valid", code: certificate.code });
+    }
+  });
+
+  it("is tagged: title shown, Italian language, marked content and a structure tree in reading order", async () => {
+    const certificate = await certify("Zoë Ńowak-Ştirbu", "ASL Ţara");
+    const pdf = await certificatePdf(certificate);
+    const { doc, page, lines } = await parse(pdf);
+    expect(await doc.getMarkInfo()).toMatchObject({ Marked: true });
+    const { info } = (await doc.getMetadata()) as { info: { Title: string; Language: string } };
+    expect(info).toMatchObject({ Title: `Attestato – ${certificate.courseTitle}`, Language: "it-IT" });
+    const tree = await page.getStructTree();
+    const [documentNode] = tree.children as { role: string; children: { role: string; children: { type: string; id: string }[]; alt?: string }[] }[];
+    expect(documentNode!.role).toBe("Document");
+    const roles = documentNode!.children.map((c) => c.role);
+    expect(roles.filter((r) => r === "H1")).toHaveLength(1);
+    expect(roles.at(-1)).toBe("Figure");
+    expect(documentNode!.children.at(-1)!.alt).toMatch(/^Codice QR che apre la pagina di verifica/);
+    // Every element points at marked content on the page, and the text in reading order is the visible text.
+    const marked = await page.getTextContent({ includeMarkedContent: true });
+    const byId = new Map<string, string>();
+    let open: string | null = null;
+    for (const item of marked.items) {
+      if ("type" in item && item.type === "beginMarkedContentProps") open = item.id ?? null;
+      else if ("type" in item && item.type === "endMarkedContent") open = null;
+      else if ("str" in item && open) byId.set(open, (byId.get(open) ?? "") + item.str);
+    }
+    const ordered = documentNode!.children.filter((c) => c.role !== "Figure").map((c) => byId.get(c.children[0]!.id) ?? "");
+    expect(ordered.filter((s) => s.trim())).toEqual(lines);
+    expect(ordered.slice(0, 5)).toEqual(["Aggrega · Il portale dei soggetti aggregatori", "Attestato di completamento", "Si attesta che", "Zoë Ńowak-Ştirbu", "ASL Ţara"]);
   });
 });
 

@@ -10,4 +10,5 @@ CREATE TABLE `quiz_draws` (
 	FOREIGN KEY (`course_version_id`) REFERENCES `course_versions`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+ALTER TABLE `certificates` ADD `holder_organisation` text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE `quiz_attempts` ADD `draw` text;
