@@ -7,6 +7,7 @@ export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromF
 export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, groupCode, type Certificate, type Verification } from "./certificates";
 export { certificatePdf, verificationUrl } from "./pdf";
 export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges";
+export { issuerProfileV3, credentialJwks, openBadgeCredential, signedCredential, OB3_CONTEXT } from "./credentials";
 export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type ReportRow, type ReportView } from "./reports";
 export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
 export { learningSeed } from "./seed";

@@ -65,8 +65,8 @@ class Tagger {
   tag(role: Role, draw: () => void, alt?: string) {
     const mcid = this.items.length;
     this.items.push({ role, alt });
-    const properties = this.page.doc.context.obj({ MCID: mcid });
-    this.page.pushOperators(PDFOperator.of(PDFOperatorNames.BeginMarkedContentSequence, [PDFName.of(role), properties]));
+    // The property list is written inline: "/P <</MCID 3>> BDC".
+    this.page.pushOperators(PDFOperator.of(PDFOperatorNames.BeginMarkedContentSequence, [PDFName.of(role), `<</MCID ${mcid}>>`]));
     draw();
     this.page.pushOperators(PDFOperator.of(PDFOperatorNames.EndMarkedContent));
   }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { createLocalJWKSet, jwtVerify, type JWK } from "jose";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -170,6 +171,13 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const badge = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
     expect(badge).toMatchObject({ type: "Assertion", verification: { type: "hosted" }, recipient: { hashed: true } });
     expect(badge.revoked).toBeUndefined();
+    // The Open Badges 3.0 credential verifies with nothing but the key in the issuer profile.
+    const credential = await fetch(url(`/badges/v3/credentials/${code}.jwt`));
+    expect(credential.headers.get("content-type")).toBe("application/vc+jwt");
+    const issuer = (await (await fetch(url("/badges/v3/issuer.json"))).json()) as { id: string; verificationMethod: { id: string; publicKeyJwk: JWK }[] };
+    const keys = createLocalJWKSet({ keys: issuer.verificationMethod.map((m) => ({ ...m.publicKeyJwk, kid: m.id })) });
+    const { payload } = await jwtVerify(await credential.text(), keys, { issuer: issuer.id });
+    expect(payload).toMatchObject({ type: ["VerifiableCredential", "OpenBadgeCredential"], credentialSubject: { achievement: { name: course.structure.title } } });
 
     const boss = await createUserWithRole("admin", { databaseUrl: site.databaseUrl });
     const adminPage = await admin.newPage();
@@ -184,6 +192,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const revoked = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
     expect(revoked).toMatchObject({ revoked: true, revocationReason: "Attestato rilasciato per errore durante la prova" });
     expect((await fetch(url(`/attestati/${code}.pdf`))).status).toBe(410);
+    expect((await fetch(url(`/badges/v3/credentials/${code}.jwt`))).status).toBe(410);
     const badgeClass = await (await fetch(revoked.badge)).json();
     expect(badgeClass).toMatchObject({ type: "BadgeClass", issuer: expect.stringMatching(/\/badges\/issuer\.json$/) });
     expect((await fetch(badgeClass.image)).headers.get("content-type")).toContain("image/svg+xml");
@@ -208,6 +217,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
       ["/badges/classes/corso-inesistente.json", 404],
       ["/badges/assertions/non-un-codice.json", 404],
       ["/attestati/non-un-codice.pdf", 404],
+      ["/badges/v3/credentials/non-un-codice.jwt", 404],
     ] as const) {
       expect({ path, status: (await fetch(url(path))).status }).toEqual({ path, status });
     }

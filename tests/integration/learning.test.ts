@@ -3,6 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/pro
 import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from "jose";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, certificates, courseVersions, quizAttempts, quizDraws, users, type CourseStructure } from "@db/schema";
@@ -20,6 +21,9 @@ import {
   enrol,
   gradeQuiz,
   issuerProfile,
+  issuerProfileV3,
+  signedCredential,
+  credentialJwks,
   learnerDashboard,
   learningReport,
   lessonsOf,
@@ -456,7 +460,7 @@ describe("the certificate PDF", () => {
     const pdf = await certificatePdf(certificate);
     const { doc, page, lines } = await parse(pdf);
     expect(await doc.getMarkInfo()).toMatchObject({ Marked: true });
-    const { info } = (await doc.getMetadata()) as { info: { Title: string; Language: string } };
+    const { info } = (await doc.getMetadata()) as unknown as { info: { Title: string; Language: string } };
     expect(info).toMatchObject({ Title: `Attestato – ${certificate.courseTitle}`, Language: "it-IT" });
     const tree = await page.getStructTree();
     const [documentNode] = tree.children as { role: string; children: { role: string; children: { type: string; id: string }[]; alt?: string }[] }[];
@@ -477,6 +481,81 @@ describe("the certificate PDF", () => {
     const ordered = documentNode!.children.filter((c) => c.role !== "Figure").map((c) => byId.get(c.children[0]!.id) ?? "");
     expect(ordered.filter((s) => s.trim())).toEqual(lines);
     expect(ordered.slice(0, 5)).toEqual(["Aggrega · Il portale dei soggetti aggregatori", "Attestato di completamento", "Si attesta che", "Zoë Ńowak-Ştirbu", "ASL Ţara"]);
+  });
+});
+
+describe("Open Badges 3.0 credentials", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ seed: true });
+  });
+  afterAll(async () => t.cleanup());
+
+  async function certify(name: string) {
+    const user = await addUser(t.db, name);
+    await enrol(user, COURSE);
+    await finishLessons(t.db, user, COURSE);
+    const result = await sit(t.db, user, COURSE);
+    return result.status === "graded" ? result.certificateCode! : "";
+  }
+
+  /** What an offline verifier keeps: the issuer profile, fetched once. */
+  const publishedKeys = async () => {
+    const profile = JSON.parse(JSON.stringify(await issuerProfileV3())) as { verificationMethod: { id: string; publicKeyJwk: JWK }[] };
+    return createLocalJWKSet({ keys: profile.verificationMethod.map((m) => ({ ...m.publicKeyJwk, kid: m.id })) });
+  };
+
+  it("signs an OpenBadgeCredential that verifies offline against the key the issuer profile publishes", async () => {
+    const code = await certify("Ștefan Dumitrașcu");
+    const jwt = (await signedCredential(code))!;
+    const profile = await issuerProfileV3();
+    expect(profile).toMatchObject({ type: ["Profile"], name: "Aggrega", id: expect.stringMatching(/\/badges\/v3\/issuer\.json$/) });
+    expect(profile.verificationMethod[0]!.publicKeyJwk).not.toHaveProperty("d");
+    expect(await credentialJwks()).toEqual({ keys: [profile.verificationMethod[0]!.publicKeyJwk] });
+
+    const header = decodeProtectedHeader(jwt);
+    expect(header).toMatchObject({ alg: "EdDSA", typ: "JWT", kid: profile.verificationMethod[0]!.id });
+    const { payload } = await jwtVerify(jwt, await publishedKeys(), { issuer: profile.id, algorithms: ["EdDSA"] });
+    expect(payload).toMatchObject({
+      "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+      type: ["VerifiableCredential", "OpenBadgeCredential"],
+      issuer: { id: profile.id, type: ["Profile"], name: "Aggrega" },
+      jti: expect.stringMatching(new RegExp(`/badges/v3/credentials/${code}\\.jwt$`)),
+      credentialSubject: {
+        type: ["AchievementSubject"],
+        identifier: [{ type: "IdentityObject", identityType: "emailAddress", hashed: true, identityHash: expect.stringMatching(/^sha256\$[0-9a-f]{64}$/) }],
+        achievement: { type: ["Achievement"], name: "Soggetti aggregatori e convenzioni per le amministrazioni", criteria: { narrative: expect.stringContaining("70%") } },
+      },
+    });
+    expect(payload.nbf).toBe(Math.floor(Date.parse(payload.validFrom as string) / 1000));
+    expect(payload.id).toBe(payload.jti);
+    // The same key signs every credential of this database, also from a fresh verifier with only the header key.
+    expect(decodeProtectedHeader((await signedCredential(await certify("Łucja Żółć")))!).kid).toBe(header.kid);
+    const { kid: _kid, ...headerKey } = header.jwk as JWK;
+    expect(headerKey).toMatchObject({ kty: "OKP", crv: "Ed25519", x: profile.verificationMethod[0]!.publicKeyJwk.x });
+  });
+
+  it("rejects a tampered copy, a copy signed with another key, and serves nothing for unknown or revoked certificates", async () => {
+    const code = await certify("Nicoletta Sala");
+    const jwt = (await signedCredential(code))!;
+    const [head, body, signature] = jwt.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+    claims.credentialSubject.achievement.name = "Corso mai seguito";
+    const tampered = `${head}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
+    await expect(jwtVerify(tampered, await publishedKeys())).rejects.toThrow(/signature verification failed/);
+    await expect(compactVerify(`${head}.${body}.${signature.slice(0, -4)}AAAA`, await publishedKeys())).rejects.toThrow();
+
+    // A forger with their own key and the right kid is refused: the published key decides, not the header.
+    const { generateKeyPair, exportJWK, SignJWT } = await import("jose");
+    const forger = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: decodeProtectedHeader(jwt).kid!, jwk: await exportJWK(forger.publicKey) })
+      .sign(forger.privateKey);
+    await expect(jwtVerify(forged, await publishedKeys())).rejects.toThrow(/signature verification failed/);
+
+    expect(await signedCredential(newCertificateCode())).toBeNull();
+    expect(await revokeCertificate({ id: null, label: "test" }, code, "Errore di prova")).toBe("revoked");
+    expect(await signedCredential(code)).toBeNull();
   });
 });
 
