@@ -5,7 +5,9 @@
  * Text is set in Titillium Web (the site's typeface, SIL Open Font License,
  * TTF files from @expo-google-fonts/titillium-web) embedded as a subset, so
  * names such as "Ștefan Dumitrașcu" or "Łucja Żółć" come out as typed and can
- * be copied and read back (pdf-lib writes a ToUnicode map).
+ * be copied and read back (pdf-lib writes a ToUnicode map). Letters Titillium
+ * lacks (Greek, Cyrillic, some Vietnamese) are set in Noto Sans (also OFL,
+ * @expo-google-fonts/noto-sans), embedded only when a text needs it.
  *
  * The PDF is tagged by hand, since pdf-lib has no tagging API: every piece of
  * text is a marked-content sequence with an MCID, the structure tree
@@ -33,20 +35,68 @@ const require = createRequire(import.meta.url);
 const FONT_FILES = {
   regular: "@expo-google-fonts/titillium-web/400Regular/TitilliumWeb_400Regular.ttf",
   bold: "@expo-google-fonts/titillium-web/700Bold/TitilliumWeb_700Bold.ttf",
+  fallbackRegular: "@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf",
+  fallbackBold: "@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf",
 } as const;
+type FontName = keyof typeof FONT_FILES;
 
-let fontBytes: Promise<{ regular: Uint8Array; bold: Uint8Array }> | undefined;
+interface FontFile {
+  bytes: Uint8Array;
+  /** Which code points have a glyph. */
+  covers: (codePoint: number) => boolean;
+}
 
-/** The two TTF files, read once per process. */
+let fontFiles: Promise<Record<FontName, FontFile>> | undefined;
+
+/** The TTF files, read and parsed once per process. */
 function fonts() {
-  fontBytes ??= (async () => ({
-    regular: await readFile(require.resolve(FONT_FILES.regular)),
-    bold: await readFile(require.resolve(FONT_FILES.bold)),
-  }))().catch((error: unknown) => {
-    fontBytes = undefined;
+  fontFiles ??= (async () => {
+    const entries = await Promise.all(
+      (Object.keys(FONT_FILES) as FontName[]).map(async (name) => {
+        const bytes = await readFile(require.resolve(FONT_FILES[name]));
+        const parsed = fontkit.create(bytes);
+        return [name, { bytes, covers: (cp: number) => parsed.hasGlyphForCodePoint(cp) }] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as unknown as Record<FontName, FontFile>;
+  })().catch((error: unknown) => {
+    fontFiles = undefined;
     throw error;
   });
-  return fontBytes;
+  return fontFiles;
+}
+
+/** A weight of the certificate's type: Titillium Web, with Noto Sans for the letters it lacks. */
+interface Face {
+  primary: PDFFont;
+  covers: (codePoint: number) => boolean;
+  fallbackCovers: (codePoint: number) => boolean;
+  fallback: () => Promise<PDFFont>;
+}
+
+async function face(doc: PDFDocument, primary: FontFile, fallback: FontFile): Promise<Face> {
+  let embedded: Promise<PDFFont> | undefined;
+  return {
+    primary: await doc.embedFont(primary.bytes, { subset: true }),
+    covers: primary.covers,
+    fallbackCovers: fallback.covers,
+    // Not subset: @pdf-lib/fontkit's subsetting drops glyphs of Noto Sans (they print blank).
+    fallback: () => (embedded ??= doc.embedFont(fallback.bytes, { subset: false })),
+  };
+}
+
+/** Splits a text into runs, each in the font that has its letters (the primary one when neither has them). */
+async function runs(face: Face, text: string): Promise<{ text: string; font: PDFFont }[]> {
+  const out: { text: string; font: PDFFont }[] = [];
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    const last = out.at(-1);
+    // Spaces stay in the run they follow, so a word-spaced name in one script is one run.
+    const font = last && /\s/.test(ch) ? last.font : face.covers(cp) || !face.fallbackCovers(cp) ? face.primary : await face.fallback();
+    if (last?.font === font) last.text += ch;
+    else out.push({ text: ch, font });
+  }
+  return out;
 }
 
 export function verificationUrl(code: string): string {
@@ -115,33 +165,42 @@ export async function certificatePdf(certificate: Certificate): Promise<Uint8Arr
   doc.setSubject(`Attestato di completamento di ${certificate.holderName}, codice ${groupCode(certificate.code)}`);
   doc.setLanguage("it-IT");
   doc.setCreator(`${SITE_NAME} – ${SITE_TAGLINE}`);
-  const bytes = await fonts();
-  const regular = await doc.embedFont(bytes.regular, { subset: true });
-  const bold = await doc.embedFont(bytes.bold, { subset: true });
+  const files = await fonts();
+  const regular = await face(doc, files.regular, files.fallbackRegular);
+  const bold = await face(doc, files.bold, files.fallbackBold);
   const page = doc.addPage([842, 595]);
   const { width, height } = page.getSize();
   const tags = new Tagger(page);
 
-  /** One centred line, shrunk to fit the frame. */
-  const centred = (role: Role, text: string, y: number, size: number, font: PDFFont, color = DARK) => {
+  /** One line at x (or centred, shrunk to fit the frame), in as many font runs as its letters need. */
+  const write = async (role: Role, text: string, y: number, size: number, type: Face, color: ReturnType<typeof rgb>, x?: number) => {
+    const parts = await runs(type, text);
+    const widthAt = (s: number) => parts.reduce((sum, p) => sum + p.font.widthOfTextAtSize(p.text, s), 0);
     let s = size;
-    while (font.widthOfTextAtSize(text, s) > width - 120 && s > 8) s -= 1;
-    tags.tag(role, () => page.drawText(text, { x: (width - font.widthOfTextAtSize(text, s)) / 2, y, size: s, font, color }));
+    while (x === undefined && widthAt(s) > width - 120 && s > 8) s -= 1;
+    let at = x ?? (width - widthAt(s)) / 2;
+    tags.tag(role, () => {
+      for (const part of parts) {
+        page.drawText(part.text, { x: at, y, size: s, font: part.font, color });
+        at += part.font.widthOfTextAtSize(part.text, s);
+      }
+    });
   };
+  const centred = (role: Role, text: string, y: number, size: number, type: Face, color = DARK) => write(role, text, y, size, type, color);
 
   tags.artifact(() => page.drawRectangle({ x: 24, y: 24, width: width - 48, height: height - 48, borderColor: BLUE, borderWidth: 3 }));
-  centred("P", `${SITE_NAME} · ${SITE_TAGLINE}`, 520, 14, bold, BLUE);
-  centred("H1", "Attestato di completamento", 470, 30, bold);
-  centred("P", "Si attesta che", 425, 14, regular, GREY);
-  centred("P", certificate.holderName, 390, 26, bold);
+  await centred("P", `${SITE_NAME} · ${SITE_TAGLINE}`, 520, 14, bold, BLUE);
+  await centred("H1", "Attestato di completamento", 470, 30, bold);
+  await centred("P", "Si attesta che", 425, 14, regular, GREY);
+  await centred("P", certificate.holderName, 390, 26, bold);
   let y = 360;
   if (certificate.holderOrganisation) {
-    centred("P", certificate.holderOrganisation, y, 14, regular);
+    await centred("P", certificate.holderOrganisation, y, 14, regular);
     y -= 30;
   }
-  centred("P", "ha completato il corso", y, 14, regular, GREY);
-  centred("P", certificate.courseTitle, y - 35, 20, bold, BLUE);
-  centred(
+  await centred("P", "ha completato il corso", y, 14, regular, GREY);
+  await centred("P", certificate.courseTitle, y - 35, 20, bold, BLUE);
+  await centred(
     "P",
     `Durata stimata: ${certificate.hours} ${certificate.hours === 1 ? "ora" : "ore"} · Punteggio nella verifica finale: ${certificate.score}% · Data di rilascio: ${formatDate(certificate.issuedAt)}`,
     y - 70,
@@ -151,12 +210,11 @@ export async function certificatePdf(certificate: Certificate): Promise<Uint8Arr
 
   const url = verificationUrl(certificate.code);
   const qr = await doc.embedPng(await QRCode.toBuffer(url, { type: "png", margin: 1, width: 240, errorCorrectionLevel: "M" }));
-  const line = (text: string, x: number, lineY: number, size: number, font: PDFFont, color = DARK) =>
-    tags.tag("P", () => page.drawText(text, { x, y: lineY, size, font, color }));
-  line(`Rilasciato da ${SITE_NAME}, ${SITE_TAGLINE.charAt(0).toLowerCase()}${SITE_TAGLINE.slice(1)} (${config().siteUrl.replace(/\/$/, "")})`, 200, 160, 10, regular, GREY);
-  line(`Codice dell'attestato: ${groupCode(certificate.code)}`, 200, 136, 12, bold);
-  line("Verifica l'autenticità inquadrando il codice QR o all'indirizzo:", 200, 116, 10, regular, GREY);
-  line(url, 200, 100, 10, regular, BLUE);
+  const line = (text: string, x: number, lineY: number, size: number, type: Face, color = DARK) => write("P", text, lineY, size, type, color, x);
+  await line(`Rilasciato da ${SITE_NAME}, ${SITE_TAGLINE.charAt(0).toLowerCase()}${SITE_TAGLINE.slice(1)} (${config().siteUrl.replace(/\/$/, "")})`, 200, 160, 10, regular, GREY);
+  await line(`Codice dell'attestato: ${groupCode(certificate.code)}`, 200, 136, 12, bold);
+  await line("Verifica l'autenticità inquadrando il codice QR o all'indirizzo:", 200, 116, 10, regular, GREY);
+  await line(url, 200, 100, 10, regular, BLUE);
   tags.tag("Figure", () => page.drawImage(qr, { x: 64, y: 56, width: 120, height: 120 }), `Codice QR che apre la pagina di verifica dell'attestato: ${url}`);
   tags.finish(doc);
   return doc.save();

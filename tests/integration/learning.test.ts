@@ -5,6 +5,7 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from "jose";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, certificates, courseVersions, quizAttempts, quizDraws, users, type CourseStructure } from "@db/schema";
 import { QuizFile } from "@/learning/schema";
@@ -431,6 +432,15 @@ describe("the certificate PDF", () => {
     return found.certificate;
   }
 
+  /** Base names of the fonts embedded in a PDF (pdf-lib appends a number to subsets). */
+  async function embeddedFonts(pdf: Uint8Array) {
+    const doc = await PDFDocument.load(pdf);
+    const names = doc.context
+      .enumerateIndirectObjects()
+      .flatMap(([, obj]) => (obj instanceof PDFDict && obj.get(PDFName.of("Type")) === PDFName.of("Font") && obj.get(PDFName.of("Subtype")) === PDFName.of("Type0") ? [obj.get(PDFName.of("BaseFont"))!.toString().slice(1)] : []));
+    return [...new Set(names.map((n) => n.replace(/-\d+$/, "")))].sort();
+  }
+
   async function parse(pdf: Uint8Array) {
     const doc = await getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: path.join(ROOT, "node_modules/pdfjs-dist/standard_fonts/") }).promise;
     const page = await doc.getPage(1);
@@ -453,6 +463,19 @@ describe("the certificate PDF", () => {
       // The grouped code, typed back with its dashes, finds the certificate.
       expect(await verifyCertificate(certificate.code.match(/.{4}/g)!.join("-"))).toMatchObject({ status: "valid", code: certificate.code });
     }
+  });
+
+  it("sets letters Titillium Web lacks (Greek, Cyrillic, Vietnamese) in Noto Sans, keeping the text exact", async () => {
+    const name = "Дмитрий Σοφία Nguyễn Đức Ứng";
+    const certificate = await certify(name, "Ambasciata d'Italia – Sofia");
+    const pdf = await certificatePdf(certificate);
+    const { page } = await parse(pdf);
+    // The name is drawn in several font runs: read the text items of the page as they come, spaces included.
+    const text = (await page.getTextContent()).items.map((i) => ("str" in i ? i.str : "")).join("");
+    expect(text).toContain(name);
+    expect(await embeddedFonts(pdf)).toEqual(["NotoSans-Bold", "TitilliumWeb-Bold", "TitilliumWeb-Regular"]);
+    // A Latin name needs no fallback font at all.
+    expect(await embeddedFonts(await certificatePdf({ ...certificate, holderName: "Łucja Żółć" }))).toEqual(["TitilliumWeb-Bold", "TitilliumWeb-Regular"]);
   });
 
   it("is tagged: title shown, Italian language, marked content and a structure tree in reading order", async () => {
