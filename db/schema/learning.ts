@@ -36,7 +36,14 @@ export interface CourseStructure {
     correct: string[];
     explanation: string;
   }[];
+  /** Questions drawn from `quiz` for each attempt (versions synced before the setting existed: all). */
+  questionsPerAttempt?: number;
+  /** When answers and explanations are shown; see REVIEW_POLICIES in src/learning/schema.ts (default "after-last-attempt"). */
+  review?: "after-pass" | "after-last-attempt" | "never";
 }
+
+/** The questions of one attempt, in the order shown, each with its options in the order shown. */
+export type QuizDraw = { id: string; options: string[] }[];
 
 /** Every distinct structure of a course gets a version; progress is read against the current one. */
 export const courseVersions = sqliteTable(
@@ -95,12 +102,37 @@ export const quizAttempts = sqliteTable(
       .notNull()
       .references(() => courseVersions.id),
     answers: text("answers", { mode: "json" }).$type<Record<string, string[]>>().notNull(),
+    /** The questions drawn for this attempt, as shown; null for attempts from before draws (they used the whole quiz). */
+    draw: text("draw", { mode: "json" }).$type<QuizDraw>(),
     /** Percentage 0–100. */
     score: integer("score").notNull(),
     passed: integer("passed", { mode: "boolean" }).notNull(),
     submittedAt: createdAt(),
   },
   (t) => [index("quiz_attempts_user_course_idx").on(t.userId, t.courseSlug)],
+);
+
+/**
+ * The draw a learner is answering now: created when the quiz page opens an
+ * attempt, shown again on every reload, consumed by the submission (copied to
+ * quiz_attempts.draw). One open draw per learner and course.
+ */
+export const quizDraws = sqliteTable(
+  "quiz_draws",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseSlug: text("course_slug").notNull(),
+    /** Random id posted back by the form, so a stale tab cannot answer a newer draw. */
+    token: text("token").notNull(),
+    courseVersionId: integer("course_version_id")
+      .notNull()
+      .references(() => courseVersions.id),
+    draw: text("draw", { mode: "json" }).$type<QuizDraw>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.courseSlug] })],
 );
 
 /** Kept when an account is deleted: the holder's name stays, the link to the user goes. */
@@ -112,6 +144,8 @@ export const certificates = sqliteTable(
     code: text("code").notNull().unique(),
     userId: text("user_id").references(() => users.id, { onDelete: "set null" }),
     holderName: text("holder_name").notNull(),
+    /** The holder's organisation from their profile at issue time; "" when they gave none. */
+    holderOrganisation: text("holder_organisation").notNull().default(""),
     courseSlug: text("course_slug").notNull(),
     courseTitle: text("course_title").notNull(),
     courseVersionId: integer("course_version_id")

@@ -27,6 +27,11 @@ export function newCertificateCode(): string {
   return out;
 }
 
+/** The code in groups of four (ABCD-EFGH-…), for reading aloud and copying by hand; normaliseCode accepts it back. */
+export function groupCode(code: string): string {
+  return code.match(/.{1,4}/g)?.join("-") ?? code;
+}
+
 /** Accepts codes typed with spaces, dashes or lower case. Returns null when it cannot be a code. */
 export function normaliseCode(input: string): string | null {
   const code = input.replace(/[\s-]/g, "").toUpperCase();
@@ -48,7 +53,7 @@ export async function issueCertificate(
     .from(certificates)
     .where(and(eq(certificates.userId, input.userId), eq(certificates.courseSlug, input.courseSlug)));
   if (existing) return existing.code;
-  const [user] = await tx.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, input.userId));
+  const [user] = await tx.select({ name: users.name, email: users.email, organisation: users.organisation }).from(users).where(eq(users.id, input.userId));
   if (!user) throw new Error("certificate for a missing user");
   const salt = randomBytes(16).toString("hex");
   const code = newCertificateCode();
@@ -56,6 +61,7 @@ export async function issueCertificate(
     code,
     userId: input.userId,
     holderName: user.name,
+    holderOrganisation: user.organisation.trim(),
     courseSlug: input.courseSlug,
     courseTitle: input.structure.title,
     courseVersionId: input.versionId,

@@ -114,6 +114,8 @@ export async function loadCourse(root: string, courseSlug: string): Promise<Cour
       order: course.order,
       modules,
       quiz: quiz.questions,
+      questionsPerAttempt: quiz.questionsPerAttempt ?? quiz.questions.length,
+      review: quiz.review,
     },
   };
 }

@@ -8,7 +8,14 @@ import { aggregators, certificates, conventions, courseVersions, enrolments, les
 import type { Database } from "@/lib/db";
 
 /** A course without its quiz answers: everything a page may show. */
-export type PublicCourse = Omit<CourseStructure, "quiz"> & { slug: string; version: number; questionCount: number; lessonCount: number };
+export type PublicCourse = Omit<CourseStructure, "quiz"> & {
+  slug: string;
+  version: number;
+  /** Questions asked in one attempt (drawn from a bank of `bankSize`). */
+  questionCount: number;
+  bankSize: number;
+  lessonCount: number;
+};
 
 export interface LessonRef {
   slug: string;
@@ -31,6 +38,7 @@ export interface Progress {
   removedCompleted: number;
   quizPassed: boolean;
   bestScore: number | null;
+  /** Attempts on the current course version: the attempt limit applies per version. */
   attemptsUsed: number;
 }
 
@@ -47,7 +55,12 @@ export type Reader = Pick<Database, "select">;
 
 export function toPublicCourse(slug: string, version: number, structure: CourseStructure): PublicCourse {
   const { quiz, ...rest } = structure;
-  return { ...rest, slug, version, questionCount: quiz.length, lessonCount: lessonsOf(structure).length };
+  return { ...rest, slug, version, questionCount: questionsPerAttempt(structure), bankSize: quiz.length, lessonCount: lessonsOf(structure).length };
+}
+
+/** Questions asked per attempt; structures synced before the setting existed ask the whole quiz. */
+export function questionsPerAttempt(structure: Pick<CourseStructure, "quiz" | "questionsPerAttempt">): number {
+  return Math.min(structure.questionsPerAttempt ?? structure.quiz.length, structure.quiz.length);
 }
 
 /** The lessons of a structure in reading order. */
@@ -62,7 +75,9 @@ export function computeProgress(
   current: Pick<CourseStructure, "modules">,
   atEnrolment: Pick<CourseStructure, "modules"> | null,
   completed: string[],
-  attempts: { score: number; passed: boolean }[],
+  attempts: { score: number; passed: boolean; courseVersionId?: number }[],
+  /** Current version id: only its attempts count against the limit; omitted, every attempt counts. */
+  currentVersionId?: number,
 ): Progress {
   const lessonSlugs = lessonsOf(current).map((l) => l.slug);
   const inCurrent = new Set(lessonSlugs);
@@ -77,7 +92,7 @@ export function computeProgress(
     removedCompleted: new Set(completed.filter((s) => !inCurrent.has(s))).size,
     quizPassed: attempts.some((a) => a.passed),
     bestScore: attempts.length ? Math.max(...attempts.map((a) => a.score)) : null,
-    attemptsUsed: attempts.length,
+    attemptsUsed: currentVersionId === undefined ? attempts.length : attempts.filter((a) => a.courseVersionId === currentVersionId).length,
   };
 }
 
@@ -96,7 +111,8 @@ export async function currentVersions(db: Database) {
 }
 
 /** Everything about one learner in one course, or null when not enrolled. */
-export async function learnerState(db: Reader, userId: string, slug: string, current: CourseStructure) {
+export async function learnerState(db: Reader, userId: string, slug: string, version: { id: number; structure: CourseStructure }) {
+  const current = version.structure;
   const [enrolment] = await db
     .select()
     .from(enrolments)
@@ -108,7 +124,13 @@ export async function learnerState(db: Reader, userId: string, slug: string, cur
       .from(lessonCompletions)
       .where(and(eq(lessonCompletions.userId, userId), eq(lessonCompletions.courseSlug, slug))),
     db
-      .select({ id: quizAttempts.id, score: quizAttempts.score, passed: quizAttempts.passed, submittedAt: quizAttempts.submittedAt })
+      .select({
+        id: quizAttempts.id,
+        score: quizAttempts.score,
+        passed: quizAttempts.passed,
+        submittedAt: quizAttempts.submittedAt,
+        courseVersionId: quizAttempts.courseVersionId,
+      })
       .from(quizAttempts)
       .where(and(eq(quizAttempts.userId, userId), eq(quizAttempts.courseSlug, slug)))
       .orderBy(asc(quizAttempts.id)),
@@ -120,7 +142,7 @@ export async function learnerState(db: Reader, userId: string, slug: string, cur
       ? db.select({ structure: courseVersions.structure }).from(courseVersions).where(eq(courseVersions.id, enrolment.courseVersionId))
       : Promise.resolve([]),
   ]);
-  const progress = computeProgress(current, atEnrolment?.structure ?? null, done.map((d) => d.slug), attempts);
+  const progress = computeProgress(current, atEnrolment?.structure ?? null, done.map((d) => d.slug), attempts, version.id);
   return { enrolment: enrolment as Enrolment, progress, attempts, certificate: certificate ?? null };
 }
 

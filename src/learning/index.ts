@@ -3,10 +3,11 @@ export { syncCourses, describeSync, structureHash, type SyncResult } from "./syn
 export { loadCourse, loadCourses } from "./content";
 export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
-export { attemptResult, gradeQuiz, quizPage, submitQuiz, answersFromForm, answerField, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
-export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, type Certificate, type Verification } from "./certificates";
+export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromForm, answerField, type AttemptReview, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
+export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, groupCode, type Certificate, type Verification } from "./certificates";
 export { certificatePdf, verificationUrl } from "./pdf";
 export { issuerProfile, badgeClass, badgeAssertion, badgeImage } from "./badges";
+export { issuerProfileV3, credentialJwks, openBadgeCredential, signedCredential, OB3_CONTEXT } from "./credentials";
 export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type ReportRow, type ReportView } from "./reports";
 export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
 export { learningSeed } from "./seed";

@@ -27,7 +27,7 @@ export async function courseCatalog(userId: string | null): Promise<CatalogEntry
   return Promise.all(
     versions.map(async (v) => ({
       course: toPublicCourse(v.courseSlug, v.version, v.structure),
-      state: userId ? await learnerState(db, userId, v.courseSlug, v.structure) : null,
+      state: userId ? await learnerState(db, userId, v.courseSlug, v) : null,
     })),
   );
 }
@@ -37,7 +37,7 @@ export async function courseDetail(slug: string, userId: string | null) {
   const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return null;
-  const state = userId ? await learnerState(db, userId, slug, version.structure) : null;
+  const state = userId ? await learnerState(db, userId, slug, version) : null;
   return {
     course: toPublicCourse(slug, version.version, version.structure),
     state,
@@ -69,7 +69,7 @@ export async function openLesson(slug: string, lessonSlug: string, userId: strin
   const index = lessons.findIndex((l) => l.slug === lessonSlug);
   if (index < 0) return null;
   const raw = version.structure.modules.flatMap((m) => m.lessons).find((l) => l.slug === lessonSlug)!;
-  let state = userId ? await learnerState(db, userId, slug, version.structure) : null;
+  let state = userId ? await learnerState(db, userId, slug, version) : null;
   if (userId && state) {
     await db
       .update(enrolments)

@@ -91,13 +91,31 @@ export const QuizQuestion = z
   });
 export type QuizQuestion = z.infer<typeof QuizQuestion>;
 
+/**
+ * When a learner sees the right answers and the explanations of an attempt:
+ * "after-pass" once they pass; "after-last-attempt" once no attempt follows
+ * (passed, or the attempts are used up); "never". Until then a graded attempt
+ * only says which questions were right and which were wrong.
+ */
+export const REVIEW_POLICIES = ["after-pass", "after-last-attempt", "never"] as const;
+export type ReviewPolicy = (typeof REVIEW_POLICIES)[number];
+
 /** content/courses/<course>/quiz.yaml: read on the server only. */
-export const QuizFile = z.object({
-  questions: z
-    .array(QuizQuestion)
-    .min(1, "serve almeno una domanda")
-    .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, { message: "gli id delle domande devono essere diversi" }),
-});
+export const QuizFile = z
+  .object({
+    /** Questions drawn from the bank for each attempt; default: all of them. @example 10 */
+    questionsPerAttempt: z.number({ error: "deve essere un numero di domande" }).int("deve essere un numero intero").min(1, "serve almeno una domanda per tentativo").optional(),
+    review: z.enum(REVIEW_POLICIES, { error: "deve essere after-pass, after-last-attempt oppure never" }).default("after-last-attempt"),
+    questions: z
+      .array(QuizQuestion)
+      .min(1, "serve almeno una domanda")
+      .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, { message: "gli id delle domande devono essere diversi" }),
+  })
+  .superRefine((quiz, ctx) => {
+    if (quiz.questionsPerAttempt !== undefined && quiz.questionsPerAttempt > quiz.questions.length) {
+      ctx.addIssue({ code: "custom", path: ["questionsPerAttempt"], message: quiz.questions.length === 1 ? "la banca contiene una sola domanda" : `la banca contiene solo ${quiz.questions.length} domande` });
+    }
+  });
 export type QuizFile = z.infer<typeof QuizFile>;
 
 /** Ids of lessons are the file name without .mdx. */

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { createLocalJWKSet, jwtVerify, type JWK } from "jose";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -105,30 +106,51 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
 
     const html = await page.content();
     for (const q of course.structure.quiz) expect(html).not.toContain(q.explanation);
-    await expectNoAxeViolations(page);
 
+    // Answers the questions drawn for this attempt, as the page shows them.
+    const drawnIds = async () =>
+      (await page.locator("form[data-quiz] fieldset input").evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).name.slice(2)))).filter(
+        (id, i, all) => all.indexOf(id) === i,
+      );
     const answer = async (right: boolean) => {
-      for (const q of course.structure.quiz) {
-        const ids = right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id];
-        for (const id of ids) await page.locator(`#${q.id}-${id}`).check({ force: true });
+      const ids = await drawnIds();
+      expect(ids).toHaveLength(course.structure.questionsPerAttempt!);
+      for (const id of ids) {
+        const q = course.structure.quiz.find((x) => x.id === id)!;
+        for (const option of right ? q.correct : [q.options.find((o) => !q.correct.includes(o.id))!.id]) {
+          await page.locator(`label[for="${q.id}-${option}"]`).click();
+          expect(await page.locator(`#${q.id}-${option}`).isChecked()).toBe(true);
+        }
       }
-      // A submission answers 303 to its attempt's result page (?tentativo=N), a new address for every attempt.
-      const before = page.url();
-      await Promise.all([page.waitForURL((u) => u.href !== before && u.searchParams.has("tentativo")), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+      await Promise.all([page.waitForURL(/\?tentativo=\d+$/), page.getByRole("button", { name: "Invia le risposte" }).click()]);
+      return ids;
     };
+    const firstDraw = await drawnIds();
+    await page.reload();
+    expect(await drawnIds()).toEqual(firstDraw);
     let warning = "";
     page.once("dialog", (dialog) => {
       warning = dialog.message();
       void dialog.dismiss();
     });
     await page.getByRole("button", { name: "Invia le risposte" }).click();
-    expect(warning).toContain(`Non hai risposto a ${course.structure.quiz.length} domande`);
+    expect(warning).toContain(`Non hai risposto a ${course.structure.questionsPerAttempt} domande`);
     expect(await page.textContent("main")).toContain(`ne restano ${course.structure.maxAttempts}`);
-    await answer(false);
+    const failedDraw = await answer(false);
+    expect(failedDraw).toEqual(firstDraw);
     expect(await page.getByRole("heading", { name: "Verifica non superata" }).count()).toBe(1);
-    expect(await page.textContent("body")).toContain(course.structure.quiz[0]!.explanation);
+    // A failed attempt with attempts left says which answers were wrong, not the solutions.
+    const body = await page.textContent("main");
+    expect(body).toContain("Risposta non corretta.");
+    for (const q of course.structure.quiz) expect(body).not.toContain(q.explanation);
+    expect(body).not.toContain("risposta corretta");
+    await expectNoAxeViolations(page);
+    // Reloading the result repeats nothing: still one attempt.
+    await page.reload();
+    expect(await page.textContent("main")).toContain("ne restano 2");
     await answer(true);
     expect(await page.getByRole("heading", { name: "Verifica superata" }).count()).toBe(1);
+    expect(await page.textContent("main")).toContain("risposta corretta");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "scarica l'attestato in PDF" }).click()]);
     const pdfPath = await download.path();
@@ -161,6 +183,13 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const badge = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
     expect(badge).toMatchObject({ type: "Assertion", verification: { type: "hosted" }, recipient: { hashed: true } });
     expect(badge.revoked).toBeUndefined();
+    // The Open Badges 3.0 credential verifies with nothing but the key in the issuer profile.
+    const credential = await fetch(url(`/badges/v3/credentials/${code}.jwt`));
+    expect(credential.headers.get("content-type")).toBe("application/vc+jwt");
+    const issuer = (await (await fetch(url("/badges/v3/issuer.json"))).json()) as { id: string; verificationMethod: { id: string; publicKeyJwk: JWK }[] };
+    const keys = createLocalJWKSet({ keys: issuer.verificationMethod.map((m) => ({ ...m.publicKeyJwk, kid: m.id })) });
+    const { payload } = await jwtVerify(await credential.text(), keys, { issuer: issuer.id });
+    expect(payload).toMatchObject({ type: ["VerifiableCredential", "OpenBadgeCredential"], credentialSubject: { achievement: { name: course.structure.title } } });
 
     const boss = await createUserWithRole("admin");
     const adminPage = await admin.newPage();
@@ -175,6 +204,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
     const revoked = await (await fetch(url(`/badges/assertions/${code}.json`))).json();
     expect(revoked).toMatchObject({ revoked: true, revocationReason: "Attestato rilasciato per errore durante la prova" });
     expect((await fetch(url(`/attestati/${code}.pdf`))).status).toBe(410);
+    expect((await fetch(url(`/badges/v3/credentials/${code}.jwt`))).status).toBe(410);
     const badgeClass = await (await fetch(revoked.badge)).json();
     expect(badgeClass).toMatchObject({ type: "BadgeClass", issuer: expect.stringMatching(/\/badges\/issuer\.json$/) });
     expect((await fetch(badgeClass.image)).headers.get("content-type")).toContain("image/svg+xml");
@@ -199,6 +229,7 @@ describe("a learner takes a course to the certificate, and an admin revokes it",
       ["/badges/classes/corso-inesistente.json", 404],
       ["/badges/assertions/non-un-codice.json", 404],
       ["/attestati/non-un-codice.pdf", 404],
+      ["/badges/v3/credentials/non-un-codice.jwt", 404],
     ] as const) {
       expect({ path, status: (await fetch(url(path))).status }).toEqual({ path, status });
     }

@@ -147,8 +147,14 @@ describe("the form idiom", () => {
     for (const lesson of lessonsOf(course.structure)) {
       expect((await postForm(site.baseUrl, `/formazione/${slug}/${lesson.slug}`, {}, { Cookie: cookie })).status).toBe(303);
     }
-    const wrong = new URLSearchParams();
-    for (const q of course.structure.quiz) wrong.append(answerField(q.id), q.options.find((o) => !q.correct.includes(o.id))!.id);
+    // The page draws the attempt's questions; the form carries the draw's token and one field per drawn question.
+    const quizHtml = await (await get(`/formazione/${slug}/verifica`, cookie)).text();
+    const drawToken = /name="prova" value="([^"]+)"/.exec(quizHtml)?.[1];
+    expect(drawToken).toBeTruthy();
+    const wrong = new URLSearchParams({ prova: drawToken! });
+    for (const q of course.structure.quiz) {
+      if (quizHtml.includes(`name="${answerField(q.id)}"`)) wrong.append(answerField(q.id), q.options.find((o) => !q.correct.includes(o.id))!.id);
+    }
     const submitted = await postForm(site.baseUrl, `/formazione/${slug}/verifica`, wrong, { Cookie: cookie });
     const attempts = () => conn.db.select({ n: count() }).from(quizAttempts).where(eq(quizAttempts.courseSlug, slug));
     expect((await attempts())[0]!.n).toBe(1);
