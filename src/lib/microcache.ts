@@ -33,13 +33,18 @@ export interface MicroCacheOptions {
  * Query parameters some page reads (a test scans src/ for new ones). The
  * cache key keeps only these, sorted, duplicates dropped, so `?q=x&pagina=2`,
  * `?pagina=2&q=x&utm_source=y` and `?pagina=2&q=x&zz=<random>` share one
- * entry: a random query string cannot force a render per request.
+ * entry: a random query string cannot force a render per request. A page
+ * reading a parameter missing here would be served another address's copy,
+ * so the test fails on any parameter not listed.
  */
 export const KNOWN_QUERY_PARAMETERS = new Set([
-  "aggiornato", "anno", "azione", "categoria", "codice", "completata", "convenzione", "cpv", "dopo", "eliminato",
-  "frequency", "ordina", "pagina", "partners", "q", "regione", "revocato", "ricerca", "ritentati", "ritirato",
-  "salvato", "scadenza", "separatore", "soggetto", "stato", "t", "tag", "tipo", "token", "vista",
+  "aggiornato", "al", "anno", "attivazione-al", "attivazione-dal", "azione", "categoria", "codice", "completata",
+  "convenzione", "cpv", "dal", "dopo", "eliminato", "esito", "fornitore", "frequency", "invia-prova", "numero",
+  "ordina", "pagina", "partners", "persona", "preferenze", "prova", "q", "regione", "revocato", "ricerca",
+  "ritentati", "ritira", "ritirato", "salvato", "scadenza", "scadenza-al", "scadenza-dal", "separatore", "soggetto",
+  "stato", "t", "tag", "tentativo", "tipo", "token", "vista",
 ]);
+
 
 /** The cache key of a request target: its path and its known, non-empty parameters in a fixed order. */
 export function cacheKey(target: string): string {

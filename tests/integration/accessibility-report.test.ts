@@ -103,7 +103,7 @@ describe("accessibility feedback form", () => {
         expect(await response.text()).toContain("riprova più tardi");
       }
     }
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(statuses).toEqual([303, 303, 303, 429, 429]);
     const receipts = (await site.outbox()).slice(before).filter((m) => m.subject?.startsWith("Abbiamo ricevuto"));
     expect(receipts).toHaveLength(3);
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import Parser from "rss-parser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { announcements, deliveries, subscribers } from "@db/schema";
 import { overrideConfig } from "@/config";
 import { closeMailer } from "@/mail";
@@ -137,7 +137,13 @@ describe("subscription without an account", () => {
   it("subscribes to exactly a catalog search and shows it in the preference centre", async () => {
     sink.messages.length = 0;
     await subscribe({ ...base, kinds: [], email: "ricerca@example.it", ricerca: "categoria=pulizia-uffici&regione=lombardia&pagina=3&x=1" }, client);
-    const confirmed = await confirmSubscription(tokenIn((await sink.waitFor(1))[0]!.text, "/avvisi/conferma")!);
+    // Mail queued by the previous tests may still be arriving: take the message sent to this address.
+    const mail = await vi.waitFor(() => {
+      const found = sink.messages.find((m) => JSON.stringify(m.to).includes("ricerca@example.it"));
+      if (!found) throw new Error("no confirmation for ricerca@example.it yet");
+      return found;
+    });
+    const confirmed = await confirmSubscription(tokenIn(mail.text, "/avvisi/conferma")!);
     const page = await openPreferences(confirmed!.subscriberId);
     expect(page!.view.searches).toHaveLength(1);
     expect(page!.view.searches[0]!.href).toBe("/convenzioni?categoria=pulizia-uffici&regione=Lombardia");
