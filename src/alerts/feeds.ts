@@ -4,9 +4,10 @@
  * GET with ETag / Last-Modified, so feed readers that poll often cost little.
  */
 import { createHash } from "node:crypto";
-import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import RSS from "rss";
-import { aggregators, announcements, ANNOUNCEMENT_KINDS, categories, type AnnouncementKind } from "@db/schema";
+import { aggregators, announcements, ANNOUNCEMENT_KINDS, categories, pressReleases, type AnnouncementKind } from "@db/schema";
+import { PRESS_KIND_LABELS } from "@/press";
 import { config } from "@/config";
 import { getDb } from "@/lib/db";
 import { withoutControlCharacters } from "@/lib/http";
@@ -125,7 +126,13 @@ export async function feedResponse(scope: FeedScope | null, request: Request): P
     pubDate: lastModified ?? undefined,
     ttl: 60,
   });
+  // A press item is announced as what it is: «Comunicato stampa» or «Notizia».
+  const pressIds = [...new Set(items.filter((i) => i.entityType === "press_release" && /^\d+$/.test(i.entityId)).map((i) => Number(i.entityId)))];
+  const pressKinds = new Map(
+    pressIds.length ? (await db.select({ id: pressReleases.id, kind: pressReleases.kind }).from(pressReleases).where(inArray(pressReleases.id, pressIds))).map((p) => [String(p.id), p.kind]) : [],
+  );
   for (const item of items) {
+    const pressKind = item.entityType === "press_release" ? pressKinds.get(item.entityId) : undefined;
     // XML 1.0 allows no control characters, not even inside CDATA: one in a title would make the whole feed unreadable.
     feed.item({
       title: withoutControlCharacters(item.title),
@@ -134,7 +141,7 @@ export async function feedResponse(scope: FeedScope | null, request: Request): P
       // The event key never changes, so readers never see an item twice.
       guid: `${siteUrl}/feed.xml#${encodeURIComponent(item.eventKey)}`,
       date: item.createdAt,
-      categories: [KIND_SINGULAR[item.kind]],
+      categories: [pressKind ? PRESS_KIND_LABELS[pressKind] : KIND_SINGULAR[item.kind]],
     });
   }
   headers.set("Content-Type", "application/rss+xml; charset=utf-8");

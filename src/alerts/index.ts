@@ -28,4 +28,4 @@ export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from
 export { announcementDeliveries, deliveryOverview, retryFailedDeliveries, type AnnouncementStatus, type FailedDelivery } from "./status";
 export { preferencesForm, preferencesState, selectedInterests, type SelectedInterests } from "./forms";
 export { pressAudience, type Audience } from "./audience";
-export { buildAlertMessage } from "./messages";
+export { sendPressTest } from "./press-test";

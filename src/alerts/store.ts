@@ -10,8 +10,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { announcements, conventions, deliveries, pressReleases, savedSearches, subscribers } from "@db/schema";
 import { transactionsSettled, type Database } from "@/lib/db";
-import { renderMarkdown } from "@/press/markdown";
-import { PRESS_KIND_LABELS } from "@/press";
+import { PRESS_KIND_LABELS, renderMarkdown } from "@/press";
 import type { Interests } from "./matching";
 
 export type AnnouncementRow = typeof announcements.$inferSelect;

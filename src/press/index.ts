@@ -23,4 +23,3 @@ export { pressEditorForm, withdrawForm, type PressFormExtras } from "./form";
 export { PRESS_KIND_LABELS, PRESS_ARRAY_FIELDS, PressFormSchema, PressListQuery, PRESS_STATUS_LABELS, type PressFormInput } from "./schemas";
 export { pressPublishJob } from "./job";
 export { pressSeed } from "./seed";
-export { sendPressTest } from "./test-mail";

@@ -9,6 +9,7 @@ import { signedInAs } from "../helpers/auth";
 import { launchBrowser } from "../helpers/browser";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const SAMPLE: Record<string, string> = {
   date: "2027-01-15",
@@ -58,6 +59,7 @@ describe("form pages in the browser", () => {
 
   beforeAll(async () => {
     site = await startSite();
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     const { cookie } = await signedInAs(site, "admin");
     admin = await browser.newContext({ viewport: { width: 1366, height: 900 } });

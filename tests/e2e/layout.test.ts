@@ -14,6 +14,7 @@ import { crawl } from "../helpers/crawl";
 import { recordFigure } from "../helpers/figures";
 import { pageTypes } from "../helpers/page-types";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 const COURSE = "aggregatori-e-convenzioni";
 const PHONE = { width: 320, height: 800 };
@@ -92,6 +93,7 @@ describe("layout and text on every page type", () => {
 
   beforeAll(async () => {
     site = await startSite({ WORKER: "off" });
+    await useSiteDatabase(site);
     browser = await launchBrowser();
     const visitor = await crawl(site.baseUrl, { limit: 250, perShape: 2 });
     visitorPaths = [...pageTypes(visitor.responses, 70), "/pagina-che-non-esiste"];

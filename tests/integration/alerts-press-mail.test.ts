@@ -8,6 +8,7 @@ import { announcements } from "@db/schema";
 import { overrideConfig } from "@/config";
 import { closeMailer } from "@/mail";
 import { savePressRelease } from "@/press";
+import { feedResponse, kindScope } from "@/alerts";
 import { addSubscribers, SITE, testWorker } from "../helpers/alerts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
@@ -47,5 +48,11 @@ describe("alert mail for press items", () => {
     const release = messages.find((m) => m.subject?.includes("Un comunicato"))!;
     expect(release.subject).toBe("Comunicato stampa: Un comunicato per gli iscritti");
     expect(release.text).toContain("Testo del comunicato.");
+
+    // The RSS feed of press items names each the same way.
+    const feed = await (await feedResponse(kindScope("press"), new Request(`${SITE}/feed/tipo/press.xml`))).text();
+    const item = (title: string) => new RegExp(`<item>(?:(?!</item>)[\\s\\S])*${title}(?:(?!</item>)[\\s\\S])*</item>`).exec(feed)?.[0] ?? "";
+    expect(item("Una notizia per gli iscritti")).toContain("<category><![CDATA[Notizia]]></category>");
+    expect(item("Un comunicato per gli iscritti")).toContain("<category><![CDATA[Comunicato stampa]]></category>");
   });
 });

@@ -8,6 +8,7 @@ import { savePressRelease } from "@/press";
 import { actorOf } from "@/accounts/users";
 import { signedInAs, type TestUser } from "../helpers/auth";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 function mainText(html: string): string {
   return html.slice(html.indexOf("<main"), html.indexOf("</main>")).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
@@ -21,6 +22,7 @@ describe("the audit log", () => {
 
   beforeAll(async () => {
     site = await startSite({ WORKER: "off" });
+    await useSiteDatabase(site);
     ({ cookie } = await signedInAs(site, "admin"));
     // The editor's session is not needed: the change goes through the domain function the editor page calls.
     editor = (await signedInAs(site, "editor")).user;

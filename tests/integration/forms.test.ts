@@ -5,15 +5,15 @@
  * preference centre storing the convention it offers to follow.
  */
 import { count, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accessibilityReports, aggregators, announcements, conventions, conventionWatches, pressReleases, quizAttempts, subscribers } from "@db/schema";
 import { answerField } from "@/learning";
 import { loadCourse } from "@/learning/content";
 import { lessonsOf } from "@/learning/courses";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { signedInAs } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
-import { ROOT } from "../helpers/db";
+import { ROOT, useSiteDatabase } from "../helpers/db";
 import { startSite, type RunningSite } from "../helpers/server";
 
 const TOKEN = /name="_modulo" value="([\w-]+)"/;
@@ -31,7 +31,7 @@ describe("the form idiom", () => {
 
   beforeAll(async () => {
     site = await startSite();
-    conn = await openDatabase(site.databaseUrl);
+    conn = await useSiteDatabase(site);
     ({ cookie: editor } = await signedInAs(site, "editor"));
   }, 240_000);
   afterAll(async () => {
@@ -187,7 +187,15 @@ describe("the form idiom", () => {
     const page = await (await get(`/convenzioni/${c!.slug}`)).text();
     const follow = /href="(\/avvisi\/iscriviti\?convenzione=\d+)"/.exec(page)![1]!;
     await postForm(site.baseUrl, follow, { email, frequency: "immediate", consent: "si" });
-    const mail = (await site.outbox()).find((m) => m.to && "text" in m.to && m.to.text === email);
+    // The mail leaves through the transactional-mail queue a moment after the answer.
+    const mail = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).find((m) => m.to && "text" in m.to && m.to.text === email);
+        if (!found) throw new Error(`no mail for ${email} yet`);
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const link = /https?:\/\/\S+\/avvisi\/preferenze\?t=[\w.-]+&convenzione=\d+/.exec(mail!.text!)![0];
     const path = new URL(link).pathname + new URL(link).search;
     const offer = await (await get(path)).text();

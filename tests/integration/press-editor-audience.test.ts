@@ -3,13 +3,14 @@
  * reach now and how many in the weekly digest (the fan-out's own matching
  * rule), and sends the editor a test of the alert. Over HTTP on the built server.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { subscribers } from "@db/schema";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { addSubscribers } from "../helpers/alerts";
 import { signedInAs, type TestUser } from "../helpers/auth";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
+import { useSiteDatabase } from "../helpers/db";
 
 function mainText(html: string): string {
   return html.slice(html.indexOf("<main"), html.indexOf("</main>")).replace(/<[^>]+>/g, " ").replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/\s+/g, " ").trim();
@@ -24,7 +25,7 @@ describe("the press editor before publishing", () => {
 
   beforeAll(async () => {
     site = await startSite({ WORKER: "off" });
-    conn = await openDatabase(site.databaseUrl);
+    conn = await useSiteDatabase(site);
     ({ cookie, user: editor } = await signedInAs(site, "editor"));
     await conn.db.delete(subscribers);
     await addSubscribers(conn.db, [
@@ -57,12 +58,19 @@ describe("the press editor before publishing", () => {
   });
 
   it("sends a test of the alert to the editor's own address", async () => {
-    const sent = await postForm(site.baseUrl, editUrl, { azione: "prova" }, { cookie });
+    const sent = await postForm(site.baseUrl, `${editUrl}?invia-prova`, {}, { cookie });
     expect(sent.status).toBe(303);
     const page = mainText(await (await fetch(new URL(sent.headers.get("location")!, site.baseUrl), { headers: { cookie } })).text());
-    expect(page).toContain(`Prova inviata a ${editor.email}`);
-    const mails = (await site.outbox()).filter((m) => m.subject?.startsWith("[Prova]"));
-    expect(mails).toHaveLength(1);
+    expect(page).toContain(`Prova in invio a ${editor.email}`);
+    // Queued like every transactional message, it leaves a moment after the answer.
+    const mails = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).filter((m) => m.subject?.startsWith("[Prova]"));
+        expect(found).toHaveLength(1);
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     expect(mails[0]!.subject).toBe("[Prova] Notizia: Prova dei destinatari");
     expect((mails[0]!.to as { text: string }).text).toContain(editor.email);
     expect(mails[0]!.text).toContain("Il testo **completo** della notizia.");

@@ -2,13 +2,11 @@
  * "Send a test to myself" in the press editor: the alert a subscriber would receive for this item, with its
  * current saved text, queued for the editor's own address like every other transactional message.
  */
-import { buildAlertMessage } from "@/alerts";
+import { PRESS_KIND_LABELS, renderMarkdown, type PressRelease } from "@/press";
+import { buildAlertMessage } from "./messages";
 import { config } from "@/config";
 import { getDb } from "@/lib/db";
 import { queueMail } from "@/outbox";
-import { renderMarkdown } from "./markdown";
-import { PRESS_KIND_LABELS } from "./schemas";
-import type { PressRelease } from "./read";
 
 /** Queues the test message (sent within about a second, retried like any other message if mail is down). */
 export async function sendPressTest(release: Pick<PressRelease, "id" | "kind" | "title" | "summary" | "bodyMarkdown" | "slug">, to: string): Promise<void> {
