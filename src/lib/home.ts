@@ -21,12 +21,11 @@ export async function getHomeFigures() {
 
 /** Everything the home page shows: figures, conventions expiring soon, the latest press items and the courses. */
 export async function getHomePage() {
-  const db = await getDb();
   const [figures, expiring, press, courses] = await Promise.all([
     getHomeFigures(),
     searchConventions({ expiring: true, sort: "scadenza", page: 1 }, { pageSize: HOME_LIST_SIZE }),
     listPublished({ page: 1 }),
-    courseCatalog(db, null),
+    courseCatalog(null),
   ]);
   return {
     figures,
