@@ -5,54 +5,50 @@
  * 2.1 A and AA in Chromium; keyboard-only journeys for subscribing to alerts
  * and for taking a quiz, with a visible focus indicator at every stop.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, describe, vi } from "vitest";
 import { signedInAs } from "../helpers/auth";
-import { axeViolations, launchBrowser } from "../helpers/browser";
-import { crawl, type CrawledResponse } from "../helpers/crawl";
+import { axeViolations } from "../helpers/browser";
+import { crawl } from "../helpers/crawl";
+import { test as base, expect, expectNoAxeViolations } from "../helpers/e2e";
 import { recordFigure } from "../helpers/figures";
-import { startSite, type RunningSite } from "../helpers/server";
-import { useSiteDatabase } from "../helpers/db";
+import { pageTypes } from "../helpers/page-types";
 
 const COURSE = "aggregatori-e-convenzioni";
 
-/** One HTML page per URL shape (the same template with other data adds nothing for axe). */
-function pageTypes(responses: CrawledResponse[], max: number): string[] {
-  const seen = new Set<string>();
-  const picked: string[] = [];
-  for (const r of responses) {
-    if (r.status !== 200 || !r.contentType.startsWith("text/html")) continue;
-    const url = new URL(r.url, "http://x");
-    // Segments that look like data (ids, slugs, years) are one type; section names are not.
-    const shape = `${url.pathname.split("/").map((s, i) => (i > 1 && /\d|-.*-/.test(s) ? ":x" : s)).join("/")}?${[...url.searchParams.keys()].sort().join("&")}`;
-    if (seen.has(shape)) continue;
-    seen.add(shape);
-    picked.push(r.url);
-  }
-  return picked.slice(0, max);
+/** What the sweeps checked, for the figures. */
+const checked: string[] = [];
+let focusStops = 0;
+
+/** A signed-in person: their session cookie and a browser context carrying it. */
+interface SignedIn {
+  cookie: string;
+  context: BrowserContext;
 }
 
-describe("accessibility (WCAG 2.1 AA) across the site", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  let visitor: BrowserContext;
-  let learner: BrowserContext;
-  let admin: BrowserContext;
-  let learnerCookie: string;
-  let adminCookie: string;
-  const checked: string[] = [];
-  let focusStops = 0;
-
-  const url = (p: string) => new URL(p, site.baseUrl).toString();
-  async function contextWith(cookie?: string): Promise<BrowserContext> {
-    const context = await browser.newContext();
+const test = base
+  /** A new context, signed in with `cookie` if given. */
+  .extend("contextWith", { scope: "file" }, async ({ site, newContext }) => async (cookie?: string): Promise<BrowserContext> => {
+    const context = await newContext();
     if (cookie) {
       const [name, value] = cookie.split("=") as [string, string];
       await context.addCookies([{ name, value, url: site.baseUrl }]);
     }
     return context;
-  }
-  async function sweep(context: BrowserContext, paths: string[]): Promise<string[]> {
+  })
+  .extend("visitor", { scope: "file" }, async ({ contextWith }) => contextWith())
+  .extend("learner", { scope: "file" }, async ({ site, siteDb, contextWith }): Promise<SignedIn> => {
+    void siteDb; // signedInAs writes through getDb(), which siteDb makes the site's
+    const { cookie } = await signedInAs(site, "learner");
+    return { cookie, context: await contextWith(cookie) };
+  })
+  .extend("admin", { scope: "file" }, async ({ site, siteDb, contextWith }): Promise<SignedIn> => {
+    void siteDb;
+    const { cookie } = await signedInAs(site, "admin");
+    return { cookie, context: await contextWith(cookie) };
+  })
+  /** Runs axe on each path in `context` and returns every violation, prefixed with its path. */
+  .extend("sweep", { scope: "file" }, async ({ url }) => async (context: BrowserContext, paths: string[]): Promise<string[]> => {
     const problems: string[] = [];
     const page = await context.newPage();
     for (const p of paths) {
@@ -62,53 +58,41 @@ describe("accessibility (WCAG 2.1 AA) across the site", () => {
     }
     await page.close();
     return problems;
-  }
-  /** Presses Tab until `match` holds for the focused element, checking that every stop shows its focus. */
-  async function tabTo(page: Page, match: (el: { id: string; text: string; tag: string; type: string }) => boolean, max = 150): Promise<void> {
-    for (let i = 0; i < max; i += 1) {
-      await page.keyboard.press("Tab");
-      const el = await page.evaluate(() => {
-        const a = document.activeElement as HTMLElement | null;
-        if (!a || a === document.body) return null;
-        const cs = getComputedStyle(a);
-        const outline = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0;
-        return { id: a.id, text: (a.textContent ?? "").trim(), tag: a.tagName.toLowerCase(), type: (a as HTMLInputElement).type ?? "", visible: outline || cs.boxShadow !== "none" };
-      });
-      if (!el) continue;
-      focusStops += 1;
-      expect({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: el.visible }).toEqual({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: true });
-      if (match(el)) return;
-    }
-    throw new Error(`no focusable element matched after ${max} Tab presses on ${page.url()}`);
-  }
+  });
+test.override("siteEnv", { scope: "file" }, () => ({ WORKER: "off" }));
 
-  beforeAll(async () => {
-    site = await startSite({ WORKER: "off" });
-    await useSiteDatabase(site);
-    browser = await launchBrowser();
-    visitor = await contextWith();
-    learnerCookie = (await signedInAs(site, "learner")).cookie;
-    learner = await contextWith(learnerCookie);
-    adminCookie = (await signedInAs(site, "admin")).cookie;
-    admin = await contextWith(adminCookie);
-  }, 180_000);
-  afterAll(async () => {
+/** Presses Tab until `match` holds for the focused element, checking that every stop shows its focus. */
+async function tabTo(page: Page, match: (el: { id: string; text: string; tag: string; type: string }) => boolean, max = 150): Promise<void> {
+  for (let i = 0; i < max; i += 1) {
+    await page.keyboard.press("Tab");
+    const el = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      if (!a || a === document.body) return null;
+      const cs = getComputedStyle(a);
+      const outline = cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) > 0;
+      return { id: a.id, text: (a.textContent ?? "").trim(), tag: a.tagName.toLowerCase(), type: (a as HTMLInputElement).type ?? "", visible: outline || cs.boxShadow !== "none" };
+    });
+    if (!el) continue;
+    focusStops += 1;
+    expect({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: el.visible }).toEqual({ focused: `${el.tag}#${el.id} ${el.text.slice(0, 40)}`, visible: true });
+    if (match(el)) return;
+  }
+  throw new Error(`no focusable element matched after ${max} Tab presses on ${page.url()}`);
+}
+
+describe("accessibility (WCAG 2.1 AA) across the site", () => {
+  afterAll(() => {
     recordFigure("accessibility", { pagesChecked: checked.length, distinctPaths: new Set(checked).size, focusStopsChecked: focusStops });
-    await visitor?.close();
-    await learner?.close();
-    await admin?.close();
-    await browser?.close();
-    await site?.stop();
   });
 
-  it("public pages: one of every type, plus the error pages", async () => {
+  test("public pages: one of every type, plus the error pages", async ({ site, visitor, sweep }) => {
     const { responses } = await crawl(site.baseUrl, { limit: 250, perShape: 2 });
     const paths = [...pageTypes(responses, 60), "/pagina-che-non-esiste"];
     expect(paths.length).toBeGreaterThan(15);
     expect(await sweep(visitor, paths)).toEqual([]);
   }, 600_000);
 
-  it("forms showing their error summary", async () => {
+  test("forms showing their error summary", async ({ url, visitor }) => {
     const page = await visitor.newPage();
     const problems: string[] = [];
     for (const path of ["/accessibilita/segnala", "/registrati", "/accedi", "/avvisi/iscriviti", "/password-dimenticata"]) {
@@ -123,23 +107,23 @@ describe("accessibility (WCAG 2.1 AA) across the site", () => {
     expect(problems).toEqual([]);
   }, 300_000);
 
-  it("learner pages: dashboard, account, course, lesson and quiz", async () => {
-    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+  test("learner pages: dashboard, account, course, lesson and quiz", async ({ site, url, learner, sweep }) => {
+    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learner.cookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
     expect(enrol.status).toBe(303);
-    const { responses } = await crawl(site.baseUrl, { cookie: learnerCookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
+    const { responses } = await crawl(site.baseUrl, { cookie: learner.cookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
     const paths = [...new Set([...pageTypes(responses, 25), `/formazione/${COURSE}/verifica`])];
     expect(paths.some((p) => /^\/formazione\/[^/]+\/[^/]+$/.test(p))).toBe(true);
-    expect(await sweep(learner, paths)).toEqual([]);
+    expect(await sweep(learner.context, paths)).toEqual([]);
   }, 600_000);
 
-  it("back-office pages", async () => {
-    const { responses } = await crawl(site.baseUrl, { cookie: adminCookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
+  test("back-office pages", async ({ site, admin, sweep }) => {
+    const { responses } = await crawl(site.baseUrl, { cookie: admin.cookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
     const paths = pageTypes(responses, 40);
     expect(paths.length, responses.map((r) => `${r.status} ${r.url}`).join("\n")).toBeGreaterThan(5);
-    expect(await sweep(admin, paths)).toEqual([]);
+    expect(await sweep(admin.context, paths)).toEqual([]);
   }, 600_000);
 
-  it("subscribing to alerts with the keyboard alone", async () => {
+  test("subscribing to alerts with the keyboard alone", async ({ url, visitor }) => {
     const page = await visitor.newPage();
     await page.goto(url("/avvisi/iscriviti"));
     await tabTo(page, (el) => el.id === "campo-email");
@@ -150,13 +134,13 @@ describe("accessibility (WCAG 2.1 AA) across the site", () => {
     await Promise.all([page.waitForLoadState("load"), page.keyboard.press("Enter")]);
     await page.waitForSelector("h1");
     expect(await page.textContent("h1")).toBe("Controlla la tua casella di posta");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await page.close();
   }, 180_000);
 
-  it("taking a quiz with the keyboard alone", async () => {
-    await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
-    const page = await learner.newPage();
+  test("taking a quiz with the keyboard alone", async ({ site, url, learner }) => {
+    await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learner.cookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    const page = await learner.context.newPage();
     // Complete every lesson (plain form posts, as without JavaScript) so the quiz opens.
     await page.goto(url(`/formazione/${COURSE}`));
     const lessons = await page.locator(`main a[href^="/formazione/${COURSE}/"]:not([href$="/verifica"])`).evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute("href")!))]);
@@ -179,11 +163,11 @@ describe("accessibility (WCAG 2.1 AA) across the site", () => {
     await Promise.all([page.waitForLoadState("load"), page.keyboard.press("Enter")]);
     await page.waitForSelector("#esito");
     expect(await page.textContent("#esito")).toMatch(/Verifica (superata|non superata)/);
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
     await page.close();
   }, 300_000);
 
-  it("emails the site sent, rendered as HTML", async () => {
+  test("emails the site sent, rendered as HTML", async ({ site, url, visitor }) => {
     const page = await visitor.newPage();
     await page.goto(url("/accessibilita/segnala"));
     await page.locator("#campo-email").fill("lettore@comune.example.it");

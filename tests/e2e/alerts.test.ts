@@ -5,62 +5,39 @@
  * unsubscribe, the next one does not.
  */
 import { eq, sql } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, vi } from "vitest";
 import { announcements, deliveries } from "@db/schema";
-import type { Connection } from "@/lib/db";
-import { axeViolations, launchBrowser } from "../helpers/browser";
-import { startSite, type RunningSite } from "../helpers/server";
-import { startSmtpSink, type SmtpSink } from "../helpers/smtp";
 import { signedInAs } from "../helpers/auth";
+import { test as base, expect, expectNoAxeViolations as expectAccessible } from "../helpers/e2e";
 import { postForm } from "../helpers/forms";
-import { useSiteDatabase } from "../helpers/db";
+import type { SmtpSink } from "../helpers/smtp";
 
 const EMAIL = "ufficio.gare@comune-di-prova.example.it";
 
-describe("email alerts in the browser", () => {
-  let site: RunningSite;
-  let sink: SmtpSink;
-  let browser: Browser;
-  let context: BrowserContext;
-  let db: Connection;
+const to = (m: SmtpSink["messages"][number]) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
 
-  beforeAll(async () => {
-    sink = await startSmtpSink();
-    site = await startSite({ SMTP_URL: sink.url, WORKER: "on", ALERTS_POLL_MS: "200" });
-    browser = await launchBrowser();
-    context = await browser.newContext();
-    db = await useSiteDatabase(site);
-  });
-  afterAll(async () => {
-    db?.client.close();
-    await context?.close();
-    await browser?.close();
-    await site?.stop();
-    await sink?.close();
-  });
-
-  const to = (m: SmtpSink["messages"][number]) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text;
-  async function mailWith(subject: string, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = sink.messages.filter((m) => to(m) === EMAIL && m.subject?.includes(subject));
-      if (found.length > 0) return found;
-      if (Date.now() > deadline) throw new Error(`no mail "${subject}" for ${EMAIL}; got: ${sink.messages.map((m) => m.subject).join(" | ")}\n${site.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  async function expectAccessible(page: Page, label: string) {
-    expect({ label, violations: await axeViolations(page) }).toEqual({ label, violations: [] });
-  }
-  async function expectAccessibleMail(html: string | false | undefined, label: string) {
+const test = base
+  /** Waits for the mails to EMAIL whose subject contains `subject`. */
+  .extend("mailWith", { scope: "file" }, async ({ smtp, site }) => (subject: string, timeoutMs = 30_000) =>
+    vi.waitFor(
+      () => {
+        const found = smtp.messages.filter((m) => to(m) === EMAIL && m.subject?.includes(subject));
+        if (found.length === 0) throw new Error(`no mail "${subject}" for ${EMAIL}; got: ${smtp.messages.map((m) => m.subject).join(" | ")}\n${site.output()}`);
+        return found;
+      },
+      { timeout: timeoutMs, interval: 100 },
+    ),
+  )
+  /** Shows a mail's HTML in a page and runs axe on it. */
+  .extend("expectAccessibleMail", { scope: "file" }, async ({ context }) => async (html: string | false | undefined, label: string) => {
     expect(html).toBeTruthy();
     const page = await context.newPage();
     await page.setContent(html as string);
     await expectAccessible(page, label);
     await page.close();
-  }
-  async function publishPress(cookie: string, title: string) {
+  })
+  /** Publishes a press release from the back office with the editor's `cookie`. */
+  .extend("publishPress", { scope: "file" }, async ({ site }) => async (cookie: string, title: string) => {
     const response = await postForm(
       site.baseUrl,
       "/gestione/comunicati/nuovo",
@@ -68,9 +45,11 @@ describe("email alerts in the browser", () => {
       { cookie },
     );
     expect(response.status).toBe(303);
-  }
+  });
+test.override("siteEnv", { scope: "file" }, ({ smtp }) => ({ SMTP_URL: smtp.url, WORKER: "on", ALERTS_POLL_MS: "200" }));
 
-  it("subscribe, confirm, receive, unsubscribe with one click, receive nothing more", async () => {
+describe("email alerts in the browser", () => {
+  test("subscribe, confirm, receive, unsubscribe with one click, receive nothing more", async ({ site, siteDb, smtp, context, mailWith, expectAccessibleMail, publishPress }) => {
     const page = await context.newPage();
     await page.goto(`${site.baseUrl}/avvisi`);
     expect(await page.locator('link[rel="alternate"][type="application/rss+xml"][href="/feed.xml"]').count()).toBe(1);
@@ -149,16 +128,19 @@ describe("email alerts in the browser", () => {
     expect(crossSite.status).toBe(403);
 
     await publishPress(cookie, "Seconda notizia dopo la disiscrizione");
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const [row] = await db.db.select().from(announcements).where(eq(announcements.title, "Seconda notizia dopo la disiscrizione"));
-      const [waiting] = await db.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(sql`${deliveries.status} IN ('queued', 'digest')`);
-      if (row?.fannedOutAt && Number(waiting!.n) === 0) break;
-      if (Date.now() > deadline) throw new Error("the second publication was not processed");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sink.messages.filter((m) => to(m) === EMAIL).map((m) => m.subject)).toEqual([
+    // Once the worker has fanned the publication out and nothing waits to be sent, every mail it sent is in the
+    // sink: a delivery is marked sent only after the SMTP peer accepted it, and the sink records it before accepting.
+    await expect
+      .poll(
+        async () => {
+          const [row] = await siteDb.db.select().from(announcements).where(eq(announcements.title, "Seconda notizia dopo la disiscrizione"));
+          const [waiting] = await siteDb.db.select({ n: sql<number>`count(*)` }).from(deliveries).where(sql`${deliveries.status} IN ('queued', 'digest')`);
+          return { fannedOut: Boolean(row?.fannedOutAt), waiting: Number(waiting!.n) };
+        },
+        { timeout: 30_000, interval: 200, message: "the second publication was not processed" },
+      )
+      .toEqual({ fannedOut: true, waiting: 0 });
+    expect(smtp.messages.filter((m) => to(m) === EMAIL).map((m) => m.subject)).toEqual([
       "Conferma l'iscrizione agli avvisi di Aggrega",
       "Iscrizione confermata: gli avvisi di Aggrega",
       "Comunicato stampa: Protocollo d'intesa per gli acquisti in rete",
@@ -166,10 +148,11 @@ describe("email alerts in the browser", () => {
     await page.close();
   });
 
-  it("shows editors the delivery status of each announcement, accessibly", async () => {
+  test("shows editors the delivery status of each announcement, accessibly", async ({ site, siteDb, newContext }) => {
+    void siteDb; // signedInAs writes through getDb(), which siteDb makes the site's
     const { cookie } = await signedInAs(site, "editor");
     const [name, value] = cookie.split("=") as [string, string];
-    const editor = await browser.newContext();
+    const editor = await newContext();
     await editor.addCookies([{ name, value, url: site.baseUrl }]);
     const page = await editor.newPage();
     await page.goto(`${site.baseUrl}/gestione/avvisi`);
@@ -184,7 +167,7 @@ describe("email alerts in the browser", () => {
     await editor.close();
   });
 
-  it("serves the feeds with caching headers and 304s", async () => {
+  test("serves the feeds with caching headers and 304s", async ({ site }) => {
     const response = await fetch(`${site.baseUrl}/feed/tipo/press.xml`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Protocollo d'intesa per gli acquisti in rete");

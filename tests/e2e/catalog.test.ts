@@ -1,32 +1,11 @@
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import { eq } from "drizzle-orm";
 import { announcements } from "@db/schema";
-import { openDatabase } from "@/lib/db";
 import { createUserWithRole } from "../helpers/auth";
-import { axeViolations, launchBrowser } from "../helpers/browser";
-import { startSite, type RunningSite } from "../helpers/server";
-import { useSiteDatabase } from "../helpers/db";
+import { expect, expectNoAxeViolations, test } from "../helpers/e2e";
 
 describe("the catalog in a browser", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  let context: BrowserContext;
-  const url = (path: string) => new URL(path, site.baseUrl).toString();
-
-  beforeAll(async () => {
-    site = await startSite();
-    await useSiteDatabase(site);
-    browser = await launchBrowser();
-    context = await browser.newContext();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await site?.stop();
-  });
-
-  it("filters the catalog with the form, and the URL carries the search", async () => {
+  test("filters the catalog with the form, and the URL carries the search", async ({ site, context, url }) => {
     const page = await context.newPage();
     await page.goto(url("/convenzioni"));
     await page.getByLabel("Categoria").selectOption("pulizia-uffici");
@@ -45,7 +24,7 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  it("searches with partial, unaccented words and opens a convention", async () => {
+  test("searches with partial, unaccented words and opens a convention", async ({ context, url }) => {
     const page = await context.newPage();
     await page.goto(url("/convenzioni"));
     await page.getByLabel("Cerca", { exact: true }).fill("vigil armat");
@@ -61,7 +40,7 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  it("shows the national and the regional offer side by side", async () => {
+  test("shows the national and the regional offer side by side", async ({ context, url }) => {
     const page = await context.newPage();
     await page.goto(url("/convenzioni/confronto"));
     await page.getByLabel("Categoria").selectOption("pulizia-uffici");
@@ -76,7 +55,7 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  it("answers bad query strings with a normal page that names the error instead of widening the search", async () => {
+  test("answers bad query strings with a normal page that names the error instead of widening the search", async ({ url }) => {
     for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "cpv=abc", "scadenza-al=31-12-2026"]) {
       const response = await fetch(url(`/convenzioni?${query}`));
       expect({ query, status: response.status }).toEqual({ query, status: 200 });
@@ -91,8 +70,8 @@ describe("the catalog in a browser", () => {
     expect(empty).toContain("Nessuna convenzione corrisponde a questa ricerca");
   });
 
-  it("offers the correction of a misspelt word and what to relax when nothing is found, without JavaScript", async () => {
-    const noScript = await browser.newContext({ javaScriptEnabled: false });
+  test("offers the correction of a misspelt word and what to relax when nothing is found, without JavaScript", async ({ newContext, url }) => {
+    const noScript = await newContext({ javaScriptEnabled: false });
     const page = await noScript.newPage();
     await page.goto(url("/convenzioni?q=puliza"));
     expect(await page.locator(".catalog-suggestion").textContent()).toMatch(/Forse cercavi:\s*pulizia/);
@@ -108,7 +87,7 @@ describe("the catalog in a browser", () => {
     await noScript.close();
   });
 
-  it("serves the open data and the calendar with their types", async () => {
+  test("serves the open data and the calendar with their types", async ({ url }) => {
     const csv = await fetch(url("/dati/convenzioni.csv?stato=attiva"));
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     expect((await csv.text()).split("\r\n")[0]).toMatch(/^id,slug,titolo,/);
@@ -132,15 +111,15 @@ describe("the catalog in a browser", () => {
     expect((await refusedJson.json()).errori[0]).toContain("non è valida");
   });
 
-  it("sends anonymous visitors of the catalog back office to sign in", async () => {
+  test("sends anonymous visitors of the catalog back office to sign in", async ({ url }) => {
     const response = await fetch(url("/gestione/catalogo/convenzioni/nuova"), { redirect: "manual" });
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toMatch(/^\/accedi\?dopo=/);
   });
 
-  it("lets an editor publish a convention from the back office, announced once", async () => {
+  test("lets an editor publish a convention from the back office, announced once", async ({ siteDb, newContext, url }) => {
     const editor = await createUserWithRole("editor");
-    const editorContext = await browser.newContext();
+    const editorContext = await newContext();
     const page = await editorContext.newPage();
     await page.goto(url("/gestione/catalogo/convenzioni/nuova"));
     await page.getByLabel("Indirizzo email").fill(editor.email);
@@ -156,7 +135,7 @@ describe("the catalog in a browser", () => {
     await page.getByLabel("Lotti").fill("1 | Rete nord | Piemonte | Città metropolitana di Torino | Asfalti Subalpini | 2.500.000");
     await page.getByRole("button", { name: "Salva" }).click();
     expect(await page.getByRole("alert").textContent()).toContain("Indirizzo (slug)");
-    expect(await axeViolations(page)).toEqual([]);
+    await expectNoAxeViolations(page);
 
     await page.getByLabel("Indirizzo (slug)").fill("manutenzione-strade-torino");
     await page.getByRole("button", { name: "Salva" }).click();
@@ -166,17 +145,12 @@ describe("the catalog in a browser", () => {
 
     const catalog = await (await fetch(url("/convenzioni?q=asfalti subalpini"))).text();
     expect(catalog).toContain("Manutenzione delle strade metropolitane");
-    const conn = await openDatabase(site.databaseUrl);
-    try {
-      const rows = await conn.db.select().from(announcements).where(eq(announcements.entityId, String(id)));
-      expect(rows.map((r) => [r.kind, r.categoryId, r.aggregatorIds, r.regions])).toEqual([["convention", "manutenzione-strade", ["citta-metropolitana-torino"], ["Piemonte"]]]);
-    } finally {
-      conn.client.close();
-    }
+    const rows = await siteDb.db.select().from(announcements).where(eq(announcements.entityId, String(id)));
+    expect(rows.map((r) => [r.kind, r.categoryId, r.aggregatorIds, r.regions])).toEqual([["convention", "manutenzione-strade", ["citta-metropolitana-torino"], ["Piemonte"]]]);
     await editorContext.close();
   });
 
-  it("finds no WCAG 2.1 AA violation on any catalog page type", async () => {
+  test("finds no WCAG 2.1 AA violation on any catalog page type", async ({ context, url }) => {
     for (const path of [
       "/convenzioni",
       "/convenzioni?q=pulizia&stato=attiva",
@@ -199,7 +173,7 @@ describe("the catalog in a browser", () => {
       const page = await context.newPage();
       const response = await page.goto(url(path));
       expect({ path, status: response?.status() }).toEqual({ path, status: 200 });
-      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      await expectNoAxeViolations(page);
       await page.close();
     }
   });

@@ -3,13 +3,11 @@
  * must not sit on top of it (static labels above the fields), and shared
  * breadcrumbs show a separator between their items.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, vi } from "vitest";
 import { signedInAs } from "../helpers/auth";
-import { launchBrowser } from "../helpers/browser";
+import { test as base, expect } from "../helpers/e2e";
 import { postForm } from "../helpers/forms";
-import { startSite, type RunningSite } from "../helpers/server";
-import { useSiteDatabase } from "../helpers/db";
 
 const SAMPLE: Record<string, string> = {
   date: "2027-01-15",
@@ -50,38 +48,38 @@ async function overlappingLabels(page: Page): Promise<{ checked: number; overlap
   return { checked: count, overlaps };
 }
 
-describe("form pages in the browser", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  let admin: BrowserContext;
-  let visitor: BrowserContext;
-  let resetToken: string;
+const DESKTOP = { viewport: { width: 1366, height: 900 } };
 
-  beforeAll(async () => {
-    site = await startSite();
-    await useSiteDatabase(site);
-    browser = await launchBrowser();
+const test = base
+  /** A signed-in administrator's context. */
+  .extend("admin", { scope: "file" }, async ({ site, siteDb, newContext }): Promise<BrowserContext> => {
+    void siteDb; // signedInAs writes through getDb(), which siteDb makes the site's
     const { cookie } = await signedInAs(site, "admin");
-    admin = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const admin = await newContext(DESKTOP);
     const [name, value] = cookie.split("=") as [string, string];
     await admin.addCookies([{ name, value, url: site.baseUrl }]);
-    visitor = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    // A real reset link, so the reset form is shown.
+    return admin;
+  })
+  /** An anonymous visitor's context. */
+  .extend("visitor", { scope: "file" }, async ({ newContext }): Promise<BrowserContext> => newContext(DESKTOP))
+  /** A real reset link's token, so the reset form is shown. */
+  .extend("resetToken", { scope: "file" }, async ({ site, siteDb }): Promise<string> => {
+    void siteDb;
     const { user } = await signedInAs(site, "learner");
     await postForm(site.baseUrl, "/password-dimenticata", { email: user.email });
-    let mail;
-    for (let i = 0; i < 100 && !mail; i++) {
-      mail = (await site.outbox()).find((m) => m.text?.includes("/reimposta-password?token="));
-      if (!mail) await new Promise((r) => setTimeout(r, 50));
-    }
-    resetToken = /reimposta-password\?token=([\w-]+)/.exec(mail!.text!)![1]!;
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.stop();
+    const mail = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).find((m) => m.text?.includes("/reimposta-password?token="));
+        if (!found) throw new Error("no password reset mail in the outbox yet");
+        return found;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    return /reimposta-password\?token=([\w-]+)/.exec(mail.text!)![1]!;
   });
 
-  it("keeps every label clear of its field once text is typed", async () => {
+describe("form pages in the browser", () => {
+  test("keeps every label clear of its field once text is typed", async ({ site, admin, visitor, resetToken }) => {
     const pages: [BrowserContext, string][] = [
       [visitor, "/accedi"],
       [visitor, "/registrati"],
@@ -116,7 +114,7 @@ describe("form pages in the browser", () => {
     expect(checked).toBeGreaterThan(40);
   });
 
-  it("shows a separator between breadcrumb items", async () => {
+  test("shows a separator between breadcrumb items", async ({ site, admin, visitor }) => {
     for (const [context, path, expected] of [
       [visitor, "/avvisi/iscriviti", /Avvisi\s*\/\s*Iscriviti/],
       [visitor, "/accessibilita/segnala", /Dichiarazione di accessibilità\s*\/\s*Segnala un problema/],

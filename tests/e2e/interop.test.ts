@@ -8,12 +8,12 @@ import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe } from "vitest";
 import { overrideConfig } from "@/config";
 import { publishedExtensions } from "@/interop/ocds/extensions";
 import { createOcdsValidator, loadOcdsSchemas } from "@/interop/ocds/validate";
 import { ROOT } from "../helpers/db";
-import { startSite, type RunningSite } from "../helpers/server";
+import { test as base, expect } from "../helpers/e2e";
 
 type Schema = Record<string, unknown>;
 interface Parameter {
@@ -43,28 +43,36 @@ function sampleValue(p: Parameter): string | null {
   throw new Error(`no sample for parameter ${p.name}`);
 }
 
-describe("interoperability endpoints on the running server", () => {
-  let site: RunningSite;
-  let doc: { openapi: string; servers: { url: string }[]; paths: Record<string, { get: OperationDoc }>; components: { schemas: Record<string, Schema> } };
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats(ajv);
-  const get = (p: string, headers: Record<string, string> = {}) => fetch(new URL(p, site.baseUrl), { headers });
+interface OpenApiDoc {
+  openapi: string;
+  servers: { url: string }[];
+  paths: Record<string, { get: OperationDoc }>;
+  components: { schemas: Record<string, Schema> };
+}
 
-  beforeAll(async () => {
-    site = await startSite({ API_RATE_LIMIT_PER_MINUTE: "100000" });
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+
+const test = base
+  /** A GET on the running site. */
+  .extend("get", { scope: "file" }, async ({ site }) => (p: string, headers: Record<string, string> = {}) => fetch(new URL(p, site.baseUrl), { headers }))
+  /** The site's OpenAPI document, its components registered in ajv as "doc". */
+  .extend("doc", { scope: "file" }, async ({ get }): Promise<OpenApiDoc> => {
     const response = await get("/api/v1/openapi.json");
     expect(response.status).toBe(200);
-    doc = await response.json();
+    const doc = (await response.json()) as OpenApiDoc;
     ajv.addSchema({ $id: "doc", components: doc.components }, "doc");
+    return doc;
   });
-  afterAll(async () => {
-    overrideConfig({});
-    await site?.stop();
-  });
+// The documented collections are read many times over: no rate limit in the way.
+test.override("siteEnv", { scope: "file" }, () => ({ API_RATE_LIMIT_PER_MINUTE: "100000" }));
+
+describe("interoperability endpoints on the running server", () => {
+  afterAll(() => overrideConfig({}));
 
   const validatorFor = (schema: Schema) => ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')));
 
-  it("publishes a valid OpenAPI 3.1 document whose server is this site", async () => {
+  test("publishes a valid OpenAPI 3.1 document whose server is this site", async ({ site, doc }) => {
     const result = await new Validator().validate(doc as never);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
@@ -73,7 +81,7 @@ describe("interoperability endpoints on the running server", () => {
     expect(Object.keys(doc.paths).length).toBeGreaterThanOrEqual(9);
   });
 
-  it("answers every documented operation with a body that matches its documented schema, an ETag and a 304", async () => {
+  test("answers every documented operation with a body that matches its documented schema, an ETag and a 304", async ({ doc, get }) => {
     // Path parameters are taken from the collections, as a client would.
     const firstOf = async (collection: string, key: string) => String(((await (await get(`/api/v1/${collection}?limite=1`)).json()) as { data: Record<string, unknown>[] }).data[0]![key]);
     const pathValues: Record<string, string> = {
@@ -115,7 +123,7 @@ describe("interoperability endpoints on the running server", () => {
     }
   });
 
-  it("follows the cursor of a collection to its end", async () => {
+  test("follows the cursor of a collection to its end", async ({ site, get }) => {
     let next: string | null = `${site.baseUrl}/api/v1/soggetti-aggregatori?limite=2`;
     const ids: string[] = [];
     while (next) {
@@ -127,12 +135,12 @@ describe("interoperability endpoints on the running server", () => {
     expect(ids).toEqual(all.data.map((a) => a.id));
   });
 
-  it("serves the readable /api page listing every operation", async () => {
+  test("serves the readable /api page listing every operation", async ({ doc, get }) => {
     const html = await (await get("/api")).text();
     for (const template of Object.keys(doc.paths)) expect(html).toContain(`GET /api/v1${template}`);
   });
 
-  it("serves OCDS packages and Aggrega's extension that validate against the official schemas", async () => {
+  test("serves OCDS packages and Aggrega's extension that validate against the official schemas", async ({ site, get }) => {
     // The extension URL the server declares is under its own SITE_URL.
     overrideConfig({ SITE_URL: site.baseUrl });
     const validator = createOcdsValidator(await loadOcdsSchemas(path.resolve(ROOT, "../shared/fixtures/procurement/ocds-1.1.5")), publishedExtensions());

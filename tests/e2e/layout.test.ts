@@ -6,15 +6,13 @@
  * the all-updates feed, and on a phone the header folds into a menu that
  * opens without JavaScript.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, describe } from "vitest";
 import { signedInAs } from "../helpers/auth";
-import { launchBrowser } from "../helpers/browser";
 import { crawl } from "../helpers/crawl";
+import { test as base, expect } from "../helpers/e2e";
 import { recordFigure } from "../helpers/figures";
 import { pageTypes } from "../helpers/page-types";
-import { startSite, type RunningSite } from "../helpers/server";
-import { useSiteDatabase } from "../helpers/db";
 
 const COURSE = "aggregatori-e-convenzioni";
 const PHONE = { width: 320, height: 800 };
@@ -46,29 +44,21 @@ async function gluedLinks(page: Page): Promise<string[]> {
   });
 }
 
-describe("layout and text on every page type", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const visited: string[] = [];
-  let visitorPaths: string[] = [];
-  let learnerPaths: string[] = [];
-  let adminPaths: string[] = [];
-  let learnerCookie = "";
-  let adminCookie = "";
+/** Every path inspect() visited, for the figures. */
+const visited: string[] = [];
 
-  const url = (p: string) => new URL(p, site.baseUrl).toString();
-  async function phone(cookie?: string, javaScriptEnabled = true): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled });
+const test = base
+  /** A 320 px wide context, signed in with `cookie` if given. */
+  .extend("phone", { scope: "file" }, async ({ site, newContext }) => async (cookie?: string, javaScriptEnabled = true): Promise<BrowserContext> => {
+    const context = await newContext({ viewport: PHONE, javaScriptEnabled });
     if (cookie) {
       const [name, value] = cookie.split("=") as [string, string];
       await context.addCookies([{ name, value, url: site.baseUrl }]);
     }
-    contexts.push(context);
     return context;
-  }
+  })
   /** For each path: horizontal overflow at 320 px, glued links, missing feed link. */
-  async function inspect(context: BrowserContext, paths: string[]): Promise<string[]> {
+  .extend("inspect", { scope: "file" }, async ({ url }) => async (context: BrowserContext, paths: string[]): Promise<string[]> => {
     const page = await context.newPage();
     const problems: string[] = [];
     for (const p of paths) {
@@ -89,47 +79,52 @@ describe("layout and text on every page type", () => {
     }
     await page.close();
     return problems;
-  }
-
-  beforeAll(async () => {
-    site = await startSite({ WORKER: "off" });
-    await useSiteDatabase(site);
-    browser = await launchBrowser();
+  })
+  /** The public page types a visitor's crawl finds, and a missing page. */
+  .extend("visitorPaths", { scope: "file" }, async ({ site }): Promise<string[]> => {
     const visitor = await crawl(site.baseUrl, { limit: 250, perShape: 2 });
-    visitorPaths = [...pageTypes(visitor.responses, 70), "/pagina-che-non-esiste"];
-    learnerCookie = (await signedInAs(site, "learner")).cookie;
-    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie: learnerCookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
+    return [...pageTypes(visitor.responses, 70), "/pagina-che-non-esiste"];
+  })
+  /** A learner enrolled in COURSE, and the page types of their crawl. */
+  .extend("learner", { scope: "file" }, async ({ site, siteDb, url }): Promise<{ cookie: string; paths: string[] }> => {
+    void siteDb; // signedInAs writes through getDb(), which siteDb makes the site's
+    const cookie = (await signedInAs(site, "learner")).cookie;
+    const enrol = await fetch(url(`/formazione/${COURSE}`), { method: "POST", redirect: "manual", headers: { cookie, Origin: site.baseUrl, "Content-Type": "application/x-www-form-urlencoded" }, body: "" });
     expect(enrol.status).toBe(303);
-    const learner = await crawl(site.baseUrl, { cookie: learnerCookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
-    learnerPaths = [...new Set([...pageTypes(learner.responses, 25), `/formazione/${COURSE}/cosa-sono-i-soggetti-aggregatori`])];
-    adminCookie = (await signedInAs(site, "admin")).cookie;
-    const admin = await crawl(site.baseUrl, { cookie: adminCookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
-    adminPaths = pageTypes(admin.responses, 40);
-  }, 300_000);
-  afterAll(async () => {
+    const learner = await crawl(site.baseUrl, { cookie, start: ["/account", `/formazione/${COURSE}`], limit: 80, perShape: 1, skip: (p) => p.startsWith("/esci") || !/^\/(account|formazione)/.test(p) });
+    return { cookie, paths: [...new Set([...pageTypes(learner.responses, 25), `/formazione/${COURSE}/cosa-sono-i-soggetti-aggregatori`])] };
+  })
+  /** An administrator, and the back-office page types of their crawl. */
+  .extend("admin", { scope: "file" }, async ({ site, siteDb }): Promise<{ cookie: string; paths: string[] }> => {
+    void siteDb;
+    const cookie = (await signedInAs(site, "admin")).cookie;
+    const admin = await crawl(site.baseUrl, { cookie, start: ["/gestione"], limit: 150, perShape: 1, skip: (p) => !p.startsWith("/gestione") });
+    return { cookie, paths: pageTypes(admin.responses, 40) };
+  });
+test.override("siteEnv", { scope: "file" }, () => ({ WORKER: "off" }));
+
+describe("layout and text on every page type", () => {
+  afterAll(() => {
     recordFigure("layout", { pagesChecked: visited.length, distinctPaths: new Set(visited).size });
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await site?.stop();
   });
 
-  it("public pages reflow at 320 px, keep spaces before links and announce the feed", async () => {
+  test("public pages reflow at 320 px, keep spaces before links and announce the feed", async ({ visitorPaths, inspect, phone }) => {
     expect(visitorPaths.length).toBeGreaterThan(15);
     expect(visitorPaths).toContain("/");
     expect(await inspect(await phone(), visitorPaths)).toEqual([]);
   }, 600_000);
 
-  it("learner pages, including the first lesson with its figure", async () => {
-    expect(learnerPaths.some((p) => /^\/formazione\/[^/]+\/[^/]+$/.test(p))).toBe(true);
-    expect(await inspect(await phone(learnerCookie), learnerPaths)).toEqual([]);
+  test("learner pages, including the first lesson with its figure", async ({ learner, inspect, phone }) => {
+    expect(learner.paths.some((p) => /^\/formazione\/[^/]+\/[^/]+$/.test(p))).toBe(true);
+    expect(await inspect(await phone(learner.cookie), learner.paths)).toEqual([]);
   }, 600_000);
 
-  it("back-office pages", async () => {
-    expect(adminPaths.length).toBeGreaterThan(5);
-    expect(await inspect(await phone(adminCookie), adminPaths)).toEqual([]);
+  test("back-office pages", async ({ admin, inspect, phone }) => {
+    expect(admin.paths.length).toBeGreaterThan(5);
+    expect(await inspect(await phone(admin.cookie), admin.paths)).toEqual([]);
   }, 600_000);
 
-  it("on a phone the header folds into a menu that opens without JavaScript", async () => {
+  test("on a phone the header folds into a menu that opens without JavaScript", async ({ phone, url }) => {
     const page = await (await phone(undefined, false)).newPage();
     await page.goto(url("/"));
     const header = await page.locator("header").boundingBox();
@@ -145,9 +140,8 @@ describe("layout and text on every page type", () => {
     await page.close();
   }, 120_000);
 
-  it("on a desktop the menu and the search sit in the header, open", async () => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    contexts.push(context);
+  test("on a desktop the menu and the search sit in the header, open", async ({ newContext, url }) => {
+    const context = await newContext({ viewport: { width: 1366, height: 800 } });
     const page = await context.newPage();
     await page.goto(url("/"));
     await expect(page.getByRole("navigation", { name: "Menu principale" }).getByRole("link", { name: "Convenzioni" }).isVisible()).resolves.toBe(true);

@@ -5,14 +5,10 @@
 import { readFile } from "node:fs/promises";
 import { eq } from "drizzle-orm";
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import { announcements } from "@db/schema";
-import type { Connection } from "@/lib/db";
 import { createUserWithRole, type TestUser } from "../helpers/auth";
-import { axeViolations, launchBrowser } from "../helpers/browser";
-import { startSite, type RunningSite } from "../helpers/server";
-import { useSiteDatabase } from "../helpers/db";
+import { test as base, expect, expectNoAxeViolations as expectAccessible } from "../helpers/e2e";
 
 async function samplePdf(): Promise<Buffer> {
   const doc = await PDFDocument.create();
@@ -21,31 +17,17 @@ async function samplePdf(): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
-async function expectAccessible(page: Page) {
-  expect({ url: page.url(), violations: await axeViolations(page) }).toEqual({ url: page.url(), violations: [] });
-}
+/** The file's editor, created once in the site's database. */
+const test = base.extend("editor", { scope: "file" }, async ({ siteDb }): Promise<TestUser> => {
+  void siteDb; // createUserWithRole writes through getDb(), which siteDb makes the site's
+  return createUserWithRole("editor", { name: "Paola Redazione" });
+});
 
 describe("publishing a press release from the back office", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  let editor: TestUser;
-  let conn: Connection;
   const title = "Nuova convenzione per la manutenzione delle strade";
 
-  beforeAll(async () => {
-    site = await startSite();
-    conn = await useSiteDatabase(site);
-    editor = await createUserWithRole("editor", { name: "Paola Redazione" });
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    conn?.client.close();
-    await site?.stop();
-  });
-
-  it("an editor signs in, writes with a live preview, attaches a PDF and publishes", async () => {
-    const context = await browser.newContext();
+  test("an editor signs in, writes with a live preview, attaches a PDF and publishes", async ({ site, siteDb, editor, newContext }) => {
+    const context = await newContext();
     const page = await context.newPage();
     await page.goto(`${site.baseUrl}/gestione/comunicati/nuovo`);
     expect(new URL(page.url()).pathname).toBe("/accedi");
@@ -80,12 +62,12 @@ describe("publishing a press release from the back office", () => {
     await expectAccessible(page);
     await context.close();
 
-    const [announcement] = await conn.db.select().from(announcements).where(eq(announcements.title, title));
+    const [announcement] = await siteDb.db.select().from(announcements).where(eq(announcements.title, title));
     expect(announcement).toMatchObject({ kind: "press", categoryId: "manutenzione-strade", aggregatorIds: ["citta-metropolitana-milano"] });
   });
 
-  it("a visitor finds it in the Sala stampa, reads it and downloads the attachment", async () => {
-    const context = await browser.newContext({ acceptDownloads: true });
+  test("a visitor finds it in the Sala stampa, reads it and downloads the attachment", async ({ site, newContext }) => {
+    const context = await newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(`${site.baseUrl}/sala-stampa`);
     await expectAccessible(page);
@@ -106,8 +88,8 @@ describe("publishing a press release from the back office", () => {
     await context.close();
   });
 
-  it("works without JavaScript: server-side preview, and uploads survive a form sent back for corrections", async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+  test("works without JavaScript: server-side preview, and uploads survive a form sent back for corrections", async ({ site, editor, newContext }) => {
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${site.baseUrl}/accedi?dopo=%2Fgestione%2Fcomunicati%2Fnuovo`);
     await page.getByLabel("Indirizzo email").fill(editor.email);
@@ -131,9 +113,10 @@ describe("publishing a press release from the back office", () => {
     await context.close();
   });
 
-  it("has no accessibility violations on the account and administration pages", async () => {
+  test("has no accessibility violations on the account and administration pages", async ({ site, siteDb, newContext }) => {
+    void siteDb;
     const admin = await createUserWithRole("admin", { name: "Alberto Amministratore" });
-    const context = await browser.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     for (const path of ["/registrati", "/password-dimenticata"]) {
       await page.goto(`${site.baseUrl}${path}`);

@@ -1,26 +1,9 @@
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import { LEGAL_NAV, MAIN_NAV } from "@/lib/site";
-import { axeViolations, launchBrowser } from "../helpers/browser";
-import { startSite, type RunningSite } from "../helpers/server";
+import { expect, expectNoAxeViolations, test } from "../helpers/e2e";
 
 describe("the site shell", () => {
-  let site: RunningSite;
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    site = await startSite();
-    browser = await launchBrowser();
-    context = await browser.newContext();
-  });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await site?.stop();
-  });
-
-  it("renders the home page in Italian with a skip link and the three audiences", async () => {
+  test("renders the home page in Italian with a skip link and the three audiences", async ({ site, context }) => {
     const page = await context.newPage();
     const response = await page.goto(site.baseUrl);
     expect(response?.status()).toBe(200);
@@ -34,23 +17,23 @@ describe("the site shell", () => {
     await page.close();
   });
 
-  it("answers 200 for every navigation and footer link", async () => {
+  test("answers 200 for every navigation and footer link", async ({ site }) => {
     for (const item of [...MAIN_NAV, ...LEGAL_NAV]) {
       const response = await fetch(new URL(item.href, site.baseUrl), { redirect: "manual" });
       expect({ href: item.href, status: response.status }).toEqual({ href: item.href, status: 200 });
     }
   });
 
-  it("finds no WCAG 2.1 AA violation on the home page and the legal pages", async () => {
+  test("finds no WCAG 2.1 AA violation on the home page and the legal pages", async ({ site, context }) => {
     for (const path of ["/", ...LEGAL_NAV.map((i) => i.href)]) {
       const page = await context.newPage();
       await page.goto(new URL(path, site.baseUrl).toString());
-      expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      await expectNoAxeViolations(page);
       await page.close();
     }
   });
 
-  it("serves the home page for the three audiences: search, expiring conventions, press, courses and alerts", async () => {
+  test("serves the home page for the three audiences: search, expiring conventions, press, courses and alerts", async ({ site, context }) => {
     const page = await context.newPage();
     await page.goto(site.baseUrl);
     const main = page.locator("main");
@@ -70,7 +53,7 @@ describe("the site shell", () => {
     await page.close();
   });
 
-  it("has a full footer: the owner, contacts, legal pages, feeds and open data, a site map", async () => {
+  test("has a full footer: the owner, contacts, legal pages, feeds and open data, a site map", async ({ site, context }) => {
     const page = await context.newPage();
     await page.goto(site.baseUrl);
     const footer = page.locator("footer");
@@ -88,7 +71,7 @@ describe("the site shell", () => {
     await page.close();
   });
 
-  it("serves a favicon, robots.txt and a sitemap of the public pages", async () => {
+  test("serves a favicon, robots.txt and a sitemap of the public pages", async ({ site }) => {
     const ico = await fetch(new URL("/favicon.ico", site.baseUrl));
     expect(ico.status).toBe(200);
     expect(Buffer.from(await ico.arrayBuffer()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
@@ -110,7 +93,7 @@ describe("the site shell", () => {
     }
   });
 
-  it("states the privacy notice's controller, DPO, purposes, legal bases, retention, rights and the Garante, marked as examples until configured", async () => {
+  test("states the privacy notice's controller, DPO, purposes, legal bases, retention, rights and the Garante, marked as examples until configured", async ({ site }) => {
     const html = await (await fetch(new URL("/privacy", site.baseUrl))).text();
     const text = html.slice(html.indexOf("<main"), html.indexOf("</main>")).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
     for (const part of ["Titolare del trattamento", "Responsabile della protezione dei dati", "Base giuridica", "Consenso", "Per quanto tempo", "Account", "Progressi della formazione", "Iscrizioni agli avvisi", "Registri tecnici", "90 giorni", "I tuoi diritti", "Reclamo al Garante", "Dati di esempio", "valori di esempio"]) {
@@ -119,14 +102,14 @@ describe("the site shell", () => {
     expect(html).toContain('href="https://www.garanteprivacy.it/"');
   });
 
-  it("links AgID's enforcement procedure and form from the accessibility statement", async () => {
+  test("links AgID's enforcement procedure and form from the accessibility statement", async ({ site }) => {
     const html = await (await fetch(new URL("/accessibilita", site.baseUrl))).text();
     expect(html).toContain('href="https://www.agid.gov.it/it/design-servizi/accessibilita/procedura-attuazione"');
     expect(html).toContain('href="https://form.agid.gov.it/"');
     expect(html).toContain('href="/accessibilita/segnala"');
   });
 
-  it("offers no order button on an example convention", async () => {
+  test("offers no order button on an example convention", async ({ site }) => {
     const html = await (await fetch(new URL("/convenzioni/esempio-pulizia-uffici-consip-nazionale", site.baseUrl))).text();
     const main = html.slice(html.indexOf("<main"), html.indexOf("</main>"));
     expect(main).not.toContain("Vai alla piattaforma degli ordini");
@@ -136,7 +119,7 @@ describe("the site shell", () => {
     expect(real).not.toContain("esempio dimostrativo");
   });
 
-  it("serves Italian 404 pages and a database health check", async () => {
+  test("serves Italian 404 pages and a database health check", async ({ site }) => {
     const missing = await fetch(new URL("/pagina-che-non-esiste", site.baseUrl));
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("Pagina non trovata");

@@ -11,11 +11,16 @@
  * worker on) overrides `siteEnv` at its top level:
  *
  *   test.override("siteEnv", { scope: "file" }, ({ smtp }) => ({ SMTP_URL: smtp.url, WORKER: "on" }));
+ *
+ * `siteDb` also makes the site's database this process's getDb(); ask for it
+ * (even unused) before helpers that write through domain functions.
+ * `newContext` opens further browser contexts, closed with the file.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { test as base, expect } from "vitest";
-import { openDatabase, type Connection } from "@/lib/db";
+import type { Connection } from "@/lib/db";
 import { axeViolations, launchBrowser } from "./browser";
+import { useSiteDatabase } from "./db";
 import { startSite, type RunningSite } from "./server";
 import { startSmtpSink, type SmtpSink } from "./smtp";
 
@@ -33,9 +38,12 @@ export const test = base
     onCleanup(() => site.stop());
     return site;
   })
-  /** The site's database, opened beside the server (for checks the pages do not show). */
+  /**
+   * The site's database, opened beside the server and made this process's
+   * getDb() (so helpers such as createUserWithRole write where the site reads).
+   */
   .extend("siteDb", { scope: "file" }, async ({ site }, { onCleanup }): Promise<Connection> => {
-    const connection = await openDatabase(site.databaseUrl);
+    const connection = await useSiteDatabase(site);
     onCleanup(() => connection.client.close());
     return connection;
   })
@@ -49,11 +57,28 @@ export const test = base
     onCleanup(() => context.close());
     return context;
   })
+  /**
+   * Opens another browser context (other options, another visitor); every
+   * context it opened is closed after the file's last test.
+   */
+  .extend("newContext", { scope: "file" }, async ({ browser }, { onCleanup }) => {
+    const opened: BrowserContext[] = [];
+    onCleanup(async () => {
+      for (const context of opened) await context.close();
+    });
+    return async (options?: BrowserContextOptions): Promise<BrowserContext> => {
+      const context = await browser.newContext(options);
+      opened.push(context);
+      return context;
+    };
+  })
   /** An absolute address on the running site. */
   .extend("url", { scope: "file" }, async ({ site }) => (path: string) => new URL(path, site.baseUrl).toString());
 
-/** Fails with the page's address and every WCAG 2.1 A/AA violation axe finds on it. */
-export async function expectNoAxeViolations(page: Page): Promise<void> {
-  const where = new URL(page.url()).pathname + new URL(page.url()).search;
+/**
+ * Fails with the page's address (or `where`, e.g. for an email set as the
+ * page's content) and every WCAG 2.1 A/AA violation axe finds on it.
+ */
+export async function expectNoAxeViolations(page: Page, where = new URL(page.url()).pathname + new URL(page.url()).search): Promise<void> {
   expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
 }

@@ -84,6 +84,7 @@ http {
   process.once("exit", stopChild);
   const ca = await readFile(cert);
   const origin = `https://${hostname}:${port}`;
+  // A loop, not vi.waitFor: it gives up at once if the process exits instead of waiting out the timeout.
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited with code ${child.exitCode}: ${stderr}`);

@@ -53,6 +53,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   const stopChild = () => child.kill("SIGKILL");
   process.once("exit", stopChild);
 
+  // A loop, not vi.waitFor: it gives up at once if the process exits instead of waiting out the timeout.
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the site exited with code ${child.exitCode}:\n${output}`);

@@ -1,6 +1,7 @@
 /** A real SMTP peer on 127.0.0.1 that records what it receives. */
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { vi } from "vitest";
 
 export interface SmtpSink {
   url: string;
@@ -49,14 +50,14 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     port: actualPort,
     messages,
     rejectRecipients,
-    async waitFor(count: number, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (messages.length < count) {
-        if (Date.now() > deadline) throw new Error(`expected ${count} messages, got ${messages.length}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return messages;
-    },
+    waitFor: (count: number, timeoutMs = 15_000) =>
+      vi.waitFor(
+        () => {
+          if (messages.length < count) throw new Error(`expected ${count} messages, got ${messages.length}`);
+          return messages;
+        },
+        { timeout: timeoutMs, interval: 25 },
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
 }

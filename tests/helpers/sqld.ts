@@ -22,6 +22,7 @@ export async function startSqld(): Promise<SqldServer> {
   const stopChild = () => child.kill("SIGKILL");
   process.once("exit", stopChild);
   const url = `http://127.0.0.1:${port}`;
+  // A loop, not vi.waitFor: it gives up at once if the process exits instead of waiting out the timeout.
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {

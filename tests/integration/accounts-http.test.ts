@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { ParsedMail } from "mailparser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { certificates, courseVersions, users } from "@db/schema";
 import type { Connection } from "@/lib/db";
 import { createUserWithRole, sessionCookieFrom, signInOverHttp, TEST_PASSWORD } from "../helpers/auth";
@@ -47,13 +47,15 @@ describe("account flows over HTTP", () => {
     return get(response.headers.get("location")!, cookie);
   }
 
-  async function mailsTo(address: string, count: number): Promise<ParsedMail[]> {
-    for (let i = 0; i < 100; i++) {
-      const mails = (await site.outbox()).filter((m) => m.to && "text" in m.to && m.to.text === address);
-      if (mails.length >= count) return mails;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`expected ${count} messages to ${address}`);
+  function mailsTo(address: string, count: number): Promise<ParsedMail[]> {
+    return vi.waitFor(
+      async () => {
+        const mails = (await site.outbox()).filter((m) => m.to && "text" in m.to && m.to.text === address);
+        if (mails.length < count) throw new Error(`expected ${count} messages to ${address}, got ${mails.length}`);
+        return mails;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
   }
 
   it("registers, verifies by the emailed link and signs in with a safe cookie", async () => {

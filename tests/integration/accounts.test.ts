@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { accountTokens, auditLog, sessions, users } from "@db/schema";
 import {
   AccountError,
@@ -14,13 +14,11 @@ import {
   createUser,
   exportUserData,
   isResetTokenValid,
-  passwordProblem,
   RATE_RULES,
   RateLimitedError,
   registerUser,
   requestPasswordReset,
   resetPassword,
-  safeRedirect,
   setUserActive,
   verifyEmail,
   type SessionUser,
@@ -42,13 +40,15 @@ async function outbox(): Promise<ParsedMail[]> {
 }
 
 /** Transactional mail is queued and lands in the outbox a moment after the call returns. */
-async function waitForMail(count: number): Promise<ParsedMail[]> {
-  for (let i = 0; i < 100; i++) {
-    const mails = await outbox();
-    if (mails.length >= count) return mails;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`expected ${count} messages in the outbox`);
+function waitForMail(count: number): Promise<ParsedMail[]> {
+  return vi.waitFor(
+    async () => {
+      const mails = await outbox();
+      if (mails.length < count) throw new Error(`expected ${count} messages in the outbox, got ${mails.length}`);
+      return mails;
+    },
+    { timeout: 5_000, interval: 50 },
+  );
 }
 
 function tokenIn(mail: ParsedMail): string {
@@ -78,22 +78,7 @@ beforeEach(async () => {
   await rm(outboxDir, { recursive: true, force: true });
 });
 
-describe("password rules", () => {
-  it.each([
-    ["corta", "almeno 12 caratteri"],
-    ["aaaaaaaaaaaaaaa", "caratteri diversi"],
-    ["password1234", "troppo comune"],
-    ["abcdeabcdeabcde", "troppo comune"],
-    ["mario.rossi-2026!", "indirizzo email"],
-    ["Verdi-del-Comune-7", "nome o cognome"],
-  ])("refuses %j with a message about %s", (password, fragment) => {
-    expect(passwordProblem(password, { email: "mario.rossi@comune.example.it", name: "Giulia Verdi" })).toContain(fragment);
-  });
-
-  it("accepts a passphrase", () => {
-    expect(passwordProblem(TEST_PASSWORD, { email: "mario.rossi@comune.example.it", name: "Mario Rossi" })).toBeNull();
-  });
-
+describe("password storage", () => {
   it("stores argon2id hashes, never the password", async () => {
     const email = uniqueEmail();
     const { id } = await createUser({ email, name: "Hash Prova", role: "learner", password: TEST_PASSWORD });
@@ -214,11 +199,8 @@ describe("rate limits", () => {
     await expect(requestPasswordReset(email, { ip: "203.0.113.9" })).resolves.toBeUndefined();
     // Many sources: the mailbox still gets at most the daily cap of reset mails.
     for (let i = 10; i < 30; i++) await requestPasswordReset(email.toUpperCase(), { ip: `203.0.113.${i}` });
-    // Reset mail leaves in the background: a later request's mail arriving means the earlier sends are done.
-    const sentinel = uniqueEmail();
-    await createUser({ email: sentinel, name: "Sentinella", role: "learner", password: TEST_PASSWORD });
-    await requestPasswordReset(sentinel, { ip: "203.0.113.99" });
-    for (let i = 0; i < 100 && !(await outbox()).some((m) => m.to && "text" in m.to && m.to.text === sentinel); i++) await new Promise((r) => setTimeout(r, 50));
+    // Reset mail leaves in the background: once nothing queued is due, every mail the requests queued is in the outbox.
+    await mailQueueSettled(db.db);
     const toTarget = (await outbox()).filter((m) => m.to && "text" in m.to && m.to.text === email);
     expect(toTarget.length).toBe(RATE_RULES.resetMailRecipient.limit);
   });
@@ -227,6 +209,8 @@ describe("rate limits", () => {
     const email = uniqueEmail();
     await createUser({ email, name: "Non Verificata", role: "learner", password: TEST_PASSWORD, verified: false });
     for (let i = 0; i < 12; i++) expect(await authenticate({ email, password: TEST_PASSWORD }, { ip: `192.0.2.${100 + i}` })).toEqual({ ok: false, reason: "unverified" });
+    // Verification mail leaves in the background: count once nothing queued is due.
+    await mailQueueSettled(db.db);
     expect((await outbox()).length).toBe(RATE_RULES.verifyMailRecipient.limit);
   });
 
@@ -334,23 +318,6 @@ describe("personal data export", () => {
     const text = JSON.stringify(data);
     expect(text).not.toContain("argon2");
     expect(text).not.toContain("passwordHash");
-  });
-});
-
-describe("safe redirects after sign-in", () => {
-  it.each([
-    ["/formazione/corso?x=1", "/formazione/corso?x=1"],
-    ["https://evil.example/", "/account"],
-    ["//evil.example/", "/account"],
-    ["/\\evil.example", "/account"],
-    ["/.//evil.example", "/account"],
-    ["/./\\evil.example", "/account"],
-    ["/x/..//evil.example/", "/account"],
-    ["/", "/"],
-    ["javascript:alert(1)", "/account"],
-    ["", "/account"],
-  ])("%j → %j", (input, expected) => {
-    expect(safeRedirect(input)).toBe(expected);
   });
 });
 

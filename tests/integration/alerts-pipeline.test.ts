@@ -207,6 +207,7 @@ describe("alert pipeline against a real SMTP peer", () => {
     });
     const started = Date.now();
     const pass = worker.runPass();
+    // Part of what is tested: the request's transaction stays open a while after the pass started.
     await new Promise((r) => setTimeout(r, 300));
     release();
     await request;

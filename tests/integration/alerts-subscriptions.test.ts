@@ -229,6 +229,8 @@ describe("RSS feeds", () => {
     expect((await get(kindScope("press"), { "If-None-Match": `W/${etag}` })).status).toBe(304);
     expect((await get(kindScope("press"), { "If-Modified-Since": lastModified })).status).toBe(304);
     expect((await get(kindScope("press"), { "If-None-Match": '"altro"' })).status).toBe(200);
+    // Part of what is tested: HTTP dates count whole seconds, so the new item must be announced in a later second
+    // than the feed's Last-Modified for If-Modified-Since to see it as newer.
     await new Promise((r) => setTimeout(r, 1100));
     await publish("press:nuovo-per-feed:published");
     expect((await get(kindScope("press"), { "If-None-Match": etag })).status).toBe(200);

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { eq, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { announcements, deliveries } from "@db/schema";
 import { announce } from "@/outbox";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
@@ -46,14 +46,16 @@ function startWorker(env: Record<string, string> = {}): ChildProcess & { output:
   return Object.assign(child, { output: () => output });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Probes every `everyMs` until `probe` gives a value. */
+function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000, everyMs = 20): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined) throw new Error(`timed out waiting for ${what}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: everyMs },
+  );
 }
 
 async function publish(key: string) {
@@ -97,12 +99,11 @@ describe("alert workers as separate processes", () => {
     expect(sink.messages).toHaveLength(0);
 
     const second = startWorker({ ALERTS_FANOUT_BATCH_SIZE: "200" });
-    await until("every delivery sent", async () => ((await sentCount()) === count ? true : undefined), 60_000, 200);
+    await expect.poll(sentCount, { timeout: 60_000, interval: 200, message: "every delivery sent" }).toBe(count);
     await sink.waitFor(count, 10_000);
-    // Give a late duplicate the chance to show up before counting.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stopped (it finishes what it was sending and exits), the worker can send no late duplicate: count now.
     second.kill("SIGTERM");
-    await new Promise((r) => second.once("exit", r));
+    await new Promise((r) => (second.exitCode === null ? second.once("exit", r) : r(null)));
     expect(sink.messages).toHaveLength(count);
     expect(new Set(sink.messages.map(recipientOf)).size).toBe(count);
     const [total] = await tdb.db.select({ n: sql<number>`count(*)` }).from(deliveries);
@@ -115,9 +116,9 @@ describe("alert workers as separate processes", () => {
     await publish("press:pair-1:published");
     await publish("press:pair-2:published");
     const workers = [startWorker({ ALERTS_FANOUT_BATCH_SIZE: "50", ALERTS_BATCH_SIZE: "50" }), startWorker({ ALERTS_FANOUT_BATCH_SIZE: "50", ALERTS_BATCH_SIZE: "50" })];
-    await until("every delivery sent", async () => ((await sentCount()) === 2 * count ? true : undefined), 90_000, 200);
+    await expect.poll(sentCount, { timeout: 90_000, interval: 200, message: "every delivery sent" }).toBe(2 * count);
     await sink.waitFor(2 * count, 10_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Both stopped, neither can send a late duplicate: count now.
     for (const w of workers) w.kill("SIGTERM");
     await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode === null ? w.once("exit", r) : r(null)))));
     expect(sink.messages).toHaveLength(2 * count);

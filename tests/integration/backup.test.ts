@@ -19,6 +19,7 @@ async function startWriter(url: string) {
   let output = "";
   child.stdout.on("data", (c) => (output += c));
   child.stderr.on("data", (c) => (output += c));
+  // A loop, not vi.waitFor: it gives up at once if the process exits instead of waiting out the timeout.
   const deadline = Date.now() + 30_000;
   while (!output.includes("ready")) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`writer did not start: ${output}`);

@@ -22,12 +22,14 @@ async function runAndKill(url: string, args: string[], min: number): Promise<str
   let err = "";
   child.stdout.on("data", (c) => (out += c));
   child.stderr.on("data", (c) => (err += c));
+  // A loop, not vi.waitFor: it gives up at once if the process exits instead of waiting out the timeout.
   const deadline = Date.now() + 240_000;
   while (out.split("\n").filter(Boolean).length < min) {
     if (child.exitCode !== null) throw new Error(`crash worker exited early (${child.exitCode}): ${err}`);
     if (Date.now() > deadline) throw new Error(`crash worker too slow: ${err}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  // Part of what is tested: a random extra moment, so the kill lands at a different point of a transaction each time.
   await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));

@@ -41,6 +41,7 @@ describe("the database's write lock held by another process", () => {
     const lock = await other.client.transaction("write");
     await lock.execute("INSERT INTO settings (key, value) VALUES ('lock-test', 'breve')");
     const pending = postForm(site.baseUrl, "/accessibilita/segnala", report(1));
+    // Part of what is tested: the lock is held for a second (well within the busy timeout) while the request waits on it.
     await new Promise((r) => setTimeout(r, 1000));
     await lock.commit();
     const response = await pending;

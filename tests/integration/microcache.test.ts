@@ -55,6 +55,7 @@ describe("micro-cache", () => {
   it("renders again once the entry is older than the TTL", async () => {
     const { calls, get } = await serve(50);
     await get("/");
+    // The wait is what is tested: the entry's 50 ms TTL running out on the real clock.
     await new Promise((r) => setTimeout(r, 80));
     const again = await get("/");
     expect(calls).toHaveLength(2);
@@ -86,6 +87,7 @@ describe("micro-cache", () => {
     const burst = await Promise.all(Array.from({ length: 20 }, () => get("/convenzioni")));
     expect(calls).toHaveLength(1);
     expect(new Set(burst.map((r) => r.body))).toEqual(new Set(["<p>risposta 1 per /convenzioni</p>"]));
+    // The wait is what is tested: the entry's 100 ms TTL running out, so the next burst finds it expired.
     await new Promise((r) => setTimeout(r, 150));
     const second = await Promise.all(Array.from({ length: 10 }, () => get("/convenzioni")));
     expect(calls).toHaveLength(2);

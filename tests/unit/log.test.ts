@@ -69,7 +69,7 @@ describe("structured logs", () => {
         },
       },
     ]);
-    while (calls < 3) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => calls, { interval: 5 }).toBeGreaterThanOrEqual(3);
     await running.stop();
     const events = lines.map((l) => JSON.parse(l) as { event: string; job?: string; error?: string });
     expect(events[0]).toMatchObject({ event: "job.started", job: "prova" });
