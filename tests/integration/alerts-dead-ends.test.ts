@@ -3,7 +3,7 @@
  * server: a confirmation link already used says the subscription is active;
  * an unsubscribe link after unsubscribing says so, without asking again.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { postForm } from "../helpers/forms";
 import { startSite, type RunningSite } from "../helpers/server";
 
@@ -20,7 +20,15 @@ describe("alert links opened twice", () => {
     site = await startSite({ WORKER: "off" });
     const subscribed = await postForm(site.baseUrl, "/avvisi/iscriviti", { email: "due-volte@comune.example.it", kinds: "press", frequency: "immediate", consent: "si" });
     expect(subscribed.status).toBeLessThan(400);
-    const confirmation = (await site.outbox()).find((m) => /avvisi\/conferma\?t=/.test(m.text ?? ""));
+    // The confirmation leaves through the transactional-mail queue a moment after the answer.
+    const confirmation = await vi.waitFor(
+      async () => {
+        const found = (await site.outbox()).find((m) => /avvisi\/conferma\?t=/.test(m.text ?? ""));
+        if (!found) throw new Error("no confirmation mail yet");
+        return found;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     confirmUrl = /https?:\/\/\S+\/avvisi\/conferma\?t=[\w.-]+/.exec(confirmation!.text!)![0];
   });
   afterAll(async () => {
