@@ -2,7 +2,7 @@
  * Catalog writes shared by the back office and the seed loader. Each runs in
  * one transaction that also writes the announcement (transactional outbox)
  * and, when an actor is given, the audit record.
- * @see issue 5 and issue 8 (alerts match on categoryId, aggregatorIds, regions)
+ * Alerts match announcements on categoryId, aggregatorIds and regions.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import {

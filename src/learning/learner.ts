@@ -101,7 +101,7 @@ export async function completeLesson(userId: string, slug: string, lessonSlug: s
   if (index < 0) return { ok: false };
   // A batch, not an interactive transaction: one synchronous BEGIN…COMMIT on one pooled connection, so
   // concurrent requests in this process never wait for each other in SQLite's busy handler, which would
-  // block the event loop (see src/lib/db.ts). @see issue 10
+  // block the event loop (see src/lib/db.ts).
   // The completed lessons are read in the same batch: the answer needs nothing else of the learner's state.
   const [, , , completed] = await db.batch([
     db.insert(enrolments).values({ userId, courseSlug: slug, courseVersionId: version.id }).onConflictDoNothing(),

@@ -5,7 +5,7 @@
  * Anything personal bypasses it (a Cookie or Authorization header, a
  * Set-Cookie in the answer, Cache-Control private/no-store), so it holds no
  * state that matters: every process may cache, an edit shows at once on the
- * process that took it and everywhere else within the TTL. @see issue 10
+ * process that took it and everywhere else within the TTL.
  */
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
