@@ -294,7 +294,7 @@ export const OUTBOUND_MAIL_LABELS: Record<OutboundMailKind, string> = {
   password_changed: "Conferma del cambio di password",
   subscription_confirmation: "Conferma dell'iscrizione agli avvisi",
   subscription_already_active: "Iscrizione agli avvisi già attiva",
-  subscription_welcome: "Benvenuto negli avvisi",
+  subscription_welcome: "Messaggio di benvenuto negli avvisi",
   accessibility_office: "Segnalazione di accessibilità all'ufficio",
   accessibility_receipt: "Ricevuta della segnalazione di accessibilità",
   press_test: "Prova di un avviso della Sala stampa",
