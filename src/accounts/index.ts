@@ -25,7 +25,7 @@ export {
 } from "./users";
 export { deleteAccount, exportUserData } from "./privacy";
 export { guard, hasRole, backOfficeRole } from "./guard";
-export { hitRateLimits, RateLimitedError, RATE_RULES, recipientKey, withinRateLimit, type RateRule } from "./rate-limit";
+export { hitRateLimits, RateLimitedError, RATE_RULES, recipientKey, type RateRule } from "./rate-limit";
 export { passwordProblem, PASSWORD_MIN_LENGTH } from "./password";
 export { accountsCleanupJob } from "./cleanup";
 export { resumeSession, SESSION_COOKIE_NAME } from "./session";

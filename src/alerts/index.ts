@@ -4,14 +4,12 @@ export {
   CONFIRM_VALID_HOURS,
   CONSENT_TEXT,
   confirmTokenState,
-  isConfirmTokenValid,
   subscribe,
   type SubscribeOutcome,
 } from "./subscribe";
 export {
   accountSubscriberId,
   formContext,
-  loadPreferences,
   openPreferences,
   subscriberFromToken,
   subscriptionStatus,

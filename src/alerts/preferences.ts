@@ -32,7 +32,7 @@ export interface PreferencesView {
   unsubscribeToken: string;
 }
 
-export async function loadPreferences(subscriberId: number): Promise<PreferencesView | null> {
+async function loadPreferences(subscriberId: number): Promise<PreferencesView | null> {
   const db = await getDb();
   return preferencesView(db, subscriberId, await linkSecret(db));
 }

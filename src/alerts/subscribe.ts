@@ -137,16 +137,6 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
   return verifiedUser ? "confirmed" : "check-inbox";
 }
 
-/** Whether a confirmation token is still good (the page shows the confirm button only then). */
-export async function isConfirmTokenValid(token: string, now = new Date()): Promise<boolean> {
-  const db = await getDb();
-  const [row] = await db
-    .select({ expires: subscribers.confirmExpiresAt })
-    .from(subscribers)
-    .where(and(eq(subscribers.confirmTokenHash, tokenHash(token)), eq(subscribers.status, "pending")));
-  return Boolean(row?.expires && row.expires > now);
-}
-
 /**
  * What an emailed confirmation link stands for now: a subscription waiting for it, one it already confirmed
  * (the hash is kept after confirming, so a second click can say so), or nothing (unknown, expired, unsubscribed).
