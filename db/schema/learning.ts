@@ -162,3 +162,71 @@ export const certificates = sqliteTable(
   },
   (t) => [uniqueIndex("certificates_user_course_uq").on(t.userId, t.courseSlug)],
 );
+
+/**
+ * Assigned training: an admin assigns a course, with a due date, to people
+ * (targets of kind "email") or to an organisation (kind "domain": every
+ * address at that email domain). Who an assignment reaches is matched on every
+ * read, so people who register later with a matching address get it too.
+ */
+export const trainingAssignments = sqliteTable(
+  "training_assignments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    courseSlug: text("course_slug").notNull(),
+    /** The day in Italy by which the course should be completed, "YYYY-MM-DD". */
+    dueDate: text("due_date").notNull(),
+    /** Shown to learners as "Assegnato da …": the office or person that asks for the training. */
+    assignedByLabel: text("assigned_by_label").notNull(),
+    assignedById: text("assigned_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("training_assignments_course_idx").on(t.courseSlug)],
+);
+
+export const ASSIGNMENT_TARGET_KINDS = ["email", "domain"] as const;
+
+export const trainingAssignmentTargets = sqliteTable(
+  "training_assignment_targets",
+  {
+    assignmentId: integer("assignment_id")
+      .notNull()
+      .references(() => trainingAssignments.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ASSIGNMENT_TARGET_KINDS }).notNull(),
+    /** A lower-cased email address or email domain. */
+    value: text("value").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.assignmentId, t.kind, t.value] }), index("training_assignment_targets_value_idx").on(t.kind, t.value)],
+);
+
+/** Why a reminder was sent: at assignment, a week before the due date, on the due date, after 14 days without activity. */
+export const ASSIGNMENT_REMINDER_REASONS = ["assigned", "week_before", "due", "inactive"] as const;
+export type AssignmentReminderReason = (typeof ASSIGNMENT_REMINDER_REASONS)[number];
+
+/**
+ * One row per (assignment, recipient, reason), written in the transaction that
+ * queues the mail: the primary key is what guarantees never two reminders for
+ * the same reason. `mailed` is false for a reason another mail already covered
+ * (an assignment made six days before its due date sends no separate "one week
+ * left" mail).
+ */
+export const assignmentReminders = sqliteTable(
+  "assignment_reminders",
+  {
+    assignmentId: integer("assignment_id")
+      .notNull()
+      .references(() => trainingAssignments.id, { onDelete: "cascade" }),
+    /** The lower-cased address the reminder went to. */
+    recipient: text("recipient").notNull(),
+    reason: text("reason", { enum: ASSIGNMENT_REMINDER_REASONS }).notNull(),
+    mailed: integer("mailed", { mode: "boolean" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.assignmentId, t.recipient, t.reason] })],
+);
+
+/** Addresses that turned training reminders off from the signed link in a reminder. */
+export const assignmentReminderOptOuts = sqliteTable("assignment_reminder_opt_outs", {
+  email: text("email").primaryKey(),
+  createdAt: createdAt(),
+});

@@ -58,6 +58,10 @@ export const OUTBOUND_MAIL_KINDS = [
   "accessibility_office",
   "accessibility_receipt",
   "press_test",
+  "training_assigned",
+  "training_due_soon",
+  "training_due",
+  "training_inactive",
 ] as const;
 export type OutboundMailKind = (typeof OUTBOUND_MAIL_KINDS)[number];
 

@@ -12,3 +12,22 @@ export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type R
 export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
 export { learningSeed } from "./seed";
 export { slug, LessonSlug } from "./schema";
+export {
+  AssignmentFormSchema,
+  assignmentReport,
+  assignmentCsv,
+  assignmentsForLearner,
+  assignmentForCourse,
+  assignableCourses,
+  listAssignments,
+  organisationOf,
+  ASSIGNMENT_STATUS_LABELS,
+  MAX_ASSIGNED_ADDRESSES,
+  MAX_ASSIGNED_DOMAINS,
+  type AssignmentInput,
+  type AssignmentReport,
+  type AssignmentSummary,
+  type LearnerAssignment,
+} from "./assign";
+export { createAssignment, sendAssignmentReminders, assignmentRemindersJob, nextReminder, setRemindersOff, remindersAreOff, INACTIVITY_DAYS, type ReminderPass } from "./assign-reminders";
+export { emailFromReminderToken, reminderSettingsUrl } from "./assign-links";

@@ -298,4 +298,8 @@ export const OUTBOUND_MAIL_LABELS: Record<OutboundMailKind, string> = {
   accessibility_office: "Segnalazione di accessibilità all'ufficio",
   accessibility_receipt: "Ricevuta della segnalazione di accessibilità",
   press_test: "Prova di un avviso della Sala stampa",
+  training_assigned: "Corso assegnato",
+  training_due_soon: "Promemoria: una settimana alla scadenza del corso",
+  training_due: "Promemoria: scadenza del corso",
+  training_inactive: "Promemoria: corso fermo da 14 giorni",
 };
