@@ -96,7 +96,7 @@ export function absoluteUrl(pathname: string): string {
  * Origin differs from the site, a missing Origin included). The signed token
  * in the URL is the credential there, so a forged cross-site post gains nothing.
  */
-export const CROSS_SITE_FORM_PATHS = ["/avvisi/disiscrizione"];
+export const CROSS_SITE_FORM_PATHS = ["/avvisi/disiscrizione", "/formazione/promemoria"];
 
 const FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
 
@@ -157,7 +157,7 @@ export function clientAddressOf(astro: { request: Request; clientAddress?: strin
 }
 
 /** Pages that show or act on one person's data, or carry a credential in their address. */
-const PRIVATE_PATHS = ["/account", "/gestione", "/accedi", "/registrati", "/password-dimenticata", "/reimposta-password", "/esci", "/avvisi/conferma", "/avvisi/preferenze", "/avvisi/disiscrizione"];
+const PRIVATE_PATHS = ["/account", "/gestione", "/accedi", "/registrati", "/password-dimenticata", "/reimposta-password", "/esci", "/avvisi/conferma", "/avvisi/preferenze", "/avvisi/disiscrizione", "/formazione/promemoria"];
 const CREDENTIAL_PARAMETERS = ["token", "t"];
 
 /**

@@ -5,7 +5,7 @@ import { getDb } from "@/lib/db";
 import { currentVersions, lessonsOf } from "@/learning/courses";
 import { LEGAL_NAV, MAIN_NAV, SITE_MAP } from "@/lib/site";
 
-export const ROBOTS_DISALLOW = ["/gestione", "/account", "/accedi", "/registrati", "/password-dimenticata", "/reimposta-password", "/esci", "/avvisi/conferma", "/avvisi/preferenze", "/avvisi/disiscrizione", "/allegati/"];
+export const ROBOTS_DISALLOW = ["/gestione", "/account", "/accedi", "/registrati", "/password-dimenticata", "/reimposta-password", "/esci", "/avvisi/conferma", "/avvisi/preferenze", "/avvisi/disiscrizione", "/formazione/promemoria", "/allegati/"];
 
 function escapeXml(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
