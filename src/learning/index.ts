@@ -31,3 +31,4 @@ export {
 } from "./assign";
 export { createAssignment, sendAssignmentReminders, assignmentRemindersJob, nextReminder, setRemindersOff, remindersAreOff, INACTIVITY_DAYS, type ReminderPass } from "./assign-reminders";
 export { emailFromReminderToken, reminderSettingsUrl } from "./assign-links";
+export { learnerGrades, type LearnerGrades, type VersionGrades, type GradedAttempt } from "./grades";
