@@ -242,7 +242,7 @@ export async function reminderMessage(reason: AssignmentReminderReason, person: 
       subject = `Riprendi il corso ${course}`;
       paragraphs = [
         `Da ${INACTIVITY_DAYS} giorni non ci sono progressi nel corso ${course}, assegnato da ${a.assignedByLabel} e da completare entro il ${due}.`,
-        "Riprendi da dove eri rimasto: i tuoi progressi sono salvati.",
+        "Riprendi dal punto in cui avevi interrotto: i tuoi progressi sono salvati.",
       ];
       action = { label: "Riprendi il corso", url: courseUrl };
       break;

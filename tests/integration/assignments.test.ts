@@ -204,6 +204,8 @@ describe("an assignment and its reminders", () => {
     const rows = await tdb.db.select().from(assignmentReminders).where(eq(assignmentReminders.assignmentId, late.id));
     expect(rows.map((r) => [r.reason, r.mailed]).sort()).toEqual([["assigned", true], ["due", false], ["week_before", false]]);
     await sink.waitFor(14);
+    // Written to everyone: no form that only fits a man.
+    for (const m of sink.messages) expect(`${m.subject}\n${m.text}`).not.toMatch(/\b(rimasto|iscritto|registrato|benvenuto|interessato)\b/i);
   });
 
   it("shows managers completion by organisation, who is overdue, and a CSV", async () => {
