@@ -19,6 +19,7 @@ import { trainingAssignments, trainingAssignmentTargets } from "@db/schema";
 import { recordAudit, type Actor } from "@/lib/audit";
 import { addDays, todayInItaly } from "@/lib/dates";
 import { getDb, type Database } from "@/lib/db";
+import { formatDate } from "@/lib/format";
 import { cleanText } from "@/lib/field-rules";
 import { Refusal } from "@/lib/refusal";
 import { currentVersion, currentVersions, type Reader } from "./courses";
@@ -93,7 +94,8 @@ function isRealDay(iso: string): boolean {
 /** Records an assignment; the assignment mail is sent by the reminder pass the caller runs next (see createAssignment in assign-reminders.ts). */
 export async function insertAssignment(input: AssignmentInput, actor: Actor, now = new Date()): Promise<number> {
   const db = await getDb();
-  if (!(await currentVersion(db, input.courseSlug))) throw new Refusal("Il corso scelto non esiste: scegline uno dall'elenco.", "corso");
+  const version = await currentVersion(db, input.courseSlug);
+  if (!version) throw new Refusal("Il corso scelto non esiste: scegline uno dall'elenco.", "corso");
   if (!isRealDay(input.dueDate)) throw new Refusal("La data di scadenza non esiste nel calendario.", "scadenza");
   const today = todayInItaly(now);
   if (input.dueDate < today) throw new Refusal("La data di scadenza è già passata: indica oggi o un giorno futuro.", "scadenza");
@@ -110,10 +112,11 @@ export async function insertAssignment(input: AssignmentInput, actor: Actor, now
     ];
     for (let i = 0; i < targets.length; i += 100) await tx.insert(trainingAssignmentTargets).values(targets.slice(i, i + 100)).onConflictDoNothing();
     await recordAudit(tx, actor, "training.assigned", { type: "training_assignment", id: row!.id }, {
+      title: `${version.structure.title}, entro il ${formatDate(input.dueDate)}`,
       course: input.courseSlug,
       dueDate: input.dueDate,
       addresses: input.emails.length,
-      domains: input.domains,
+      domains: input.domains.join(", "),
     });
     return row!.id;
   });

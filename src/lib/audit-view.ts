@@ -34,6 +34,7 @@ export const ACTION_LABELS: Record<string, string> = {
   "user.reactivated": "Utente riattivato",
   "user.deleted": "Account eliminato dalla persona",
   "certificate.revoke": "Attestato revocato",
+  "training.assigned": "Corso assegnato",
 };
 
 /** Kinds of item, as the filter lists them. */
@@ -47,6 +48,7 @@ export const ENTITY_LABELS: Record<string, string> = {
   announcement: "Avviso",
   user: "Utente",
   certificate: "Attestato",
+  training_assignment: "Formazione assegnata",
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -76,6 +78,10 @@ const FIELD_LABELS: Record<string, string> = {
   deliveries: "Invii rimessi in coda",
   year: "Anno",
   lots: "Lotti",
+  course: "Corso",
+  dueDate: "Scadenza",
+  addresses: "Indirizzi",
+  domains: "Domini",
 };
 
 const ROLE_LABELS: Record<string, string> = { learner: "partecipante", editor: "redazione", admin: "amministrazione" };
@@ -118,6 +124,7 @@ function hrefOf(type: string, id: string): string | null {
     case "press_release": return `/gestione/comunicati/${id}`;
     case "announcement": return `/gestione/avvisi/${id}`;
     case "certificate": return `/attestati/${id}`;
+    case "training_assignment": return `/gestione/formazione/assegnazioni/${id}`;
     default: return null;
   }
 }

@@ -25,6 +25,7 @@ import {
   sendAssignmentReminders,
   setRemindersOff,
 } from "@/learning";
+import { describeAudit } from "@/lib/audit-view";
 import { addDays, todayInItaly } from "@/lib/dates";
 import { Refusal } from "@/lib/refusal";
 import { closeMailer } from "@/mail";
@@ -127,6 +128,12 @@ describe("an assignment and its reminders", () => {
     expect(toNew!.text).toContain("crea un account con questo indirizzo email");
     const [audit] = await tdb.db.select().from(auditLog).where(eq(auditLog.action, "training.assigned"));
     expect(audit).toMatchObject({ entityId: String(assignmentId), actorLabel: admin.label });
+    const [described] = await describeAudit([audit!]);
+    expect(described).toMatchObject({
+      what: "Corso assegnato",
+      item: { kind: "Formazione assegnata", name: expect.stringMatching(/^Soggetti aggregatori .+, entro il /), href: `/gestione/formazione/assegnazioni/${assignmentId}` },
+    });
+    expect(described!.notes).toEqual(expect.arrayContaining(["Domini: comune-due.it", "Indirizzi: 2"]));
   });
 
   it("reaches people who register later with a listed address or the domain, once, even when the job runs twice and concurrently", async () => {
