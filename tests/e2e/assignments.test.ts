@@ -58,6 +58,7 @@ test("an admin assigns a course; the learner is told by mail and sees who assign
   const page = await admin.context.newPage();
   await page.goto(url("/gestione/formazione/assegnazioni"));
   await expectNoAxeViolations(page);
+  await shoot(page, "assegna");
 
   // Refused: no one to assign to, and a date in the past. The typed values stay.
   await page.locator("#campo-corso").selectOption(COURSE);
@@ -99,8 +100,10 @@ test("an admin assigns a course; the learner is told by mail and sees who assign
   await mine.goto(url("/account/formazione"));
   await mine.getByText(`Assegnato da Ufficio formazione della Regione entro il ${formatDate(DUE)}.`).waitFor();
   await expectNoAxeViolations(mine);
+  await shoot(mine, "la-mia-formazione");
   await mine.goto(url(`/formazione/${COURSE}`));
   await mine.getByText(`Assegnato da Ufficio formazione della Regione entro il ${formatDate(DUE)}`).waitFor();
+  await shoot(mine, "corso-assegnato");
 
   // The mail provider's one-click POST (no cookie, no Origin) turns reminders off; the link's page then says so.
   const oneClick = await fetch(unsubscribe, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
