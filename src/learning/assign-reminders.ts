@@ -24,7 +24,7 @@ import { getDb, transactionsSettled } from "@/lib/db";
 import { formatDate } from "@/lib/format";
 import { absoluteUrl } from "@/lib/http";
 import type { BackgroundJob } from "@/lib/job";
-import { log } from "@/lib/log";
+import { errorMessage, log } from "@/lib/log";
 import { SITE_NAME } from "@/lib/site";
 import { queueMail, type QueuedMail } from "@/outbox";
 import { assignedPeople, insertAssignment, type AssignedPerson, type AssignmentInput } from "./assign";
@@ -174,8 +174,14 @@ async function reminderPass(options: ReminderOptions): Promise<ReminderPass> {
 /** Records an assignment and queues the assignment mail to everyone it reaches now. */
 export async function createAssignment(input: AssignmentInput, actor: Actor, now = new Date()): Promise<{ id: number; queued: number }> {
   const id = await insertAssignment(input, actor, now);
-  const pass = await sendAssignmentReminders({ now, assignmentId: id });
-  return { id, queued: pass.queued.assigned };
+  try {
+    const pass = await sendAssignmentReminders({ now, assignmentId: id });
+    return { id, queued: pass.queued.assigned };
+  } catch (error) {
+    // The assignment is saved: the reminder job sends what this pass could not.
+    log("warn", "assignments.first_pass_failed", { assignmentId: id, error: errorMessage(error) });
+    return { id, queued: 0 };
+  }
 }
 
 /** The background job: looks for due reminders every ten minutes. */
