@@ -20,7 +20,6 @@ import {
   emailFromReminderToken,
   enrol,
   listAssignments,
-  nextReminder,
   openLesson,
   sendAssignmentReminders,
   setRemindersOff,
@@ -239,19 +238,5 @@ describe("an assignment and its reminders", () => {
     // Before the due date nobody is overdue; the learner sees the assignment on the course.
     expect((await assignmentReport(assignmentId))!.overdue).toEqual([]);
     expect(await assignmentForCourse(anna, COURSE)).toMatchObject({ assignedByLabel: "Ufficio formazione della Provincia", dueDate: due });
-  });
-});
-
-describe("nextReminder", () => {
-  const now = new Date("2027-03-10T10:00:00Z");
-  const base = { registered: true, completed: false, started: false, lastActivityAt: null };
-  it("uses days in Italy: the due date starts at midnight in Rome", () => {
-    const sent = new Set(["assigned"] as const);
-    // 23:30 UTC on 14 March is already 15 March in Rome.
-    expect(nextReminder({ ...base, dueDate: "2027-03-15" }, sent, new Date("2027-03-14T23:30:00Z"))?.reason).toBe("due");
-    expect(nextReminder({ ...base, dueDate: "2027-03-15" }, new Set(["assigned", "week_before"] as const), new Date("2027-03-14T22:30:00Z"))).toBeNull();
-    expect(nextReminder({ ...base, dueDate: "2027-03-17" }, sent, now)?.reason).toBe("week_before");
-    expect(nextReminder({ ...base, dueDate: "2027-03-18" }, sent, now)).toBeNull();
-    expect(nextReminder({ ...base, completed: true, dueDate: "2027-03-10" }, new Set(), now)).toBeNull();
   });
 });
