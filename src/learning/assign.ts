@@ -79,7 +79,7 @@ export const AssignmentFormSchema = z
     else if (publicDomains.length)
       ctx.addIssue({ code: "custom", path: ["domini"], message: `${listed(publicDomains)}: è un servizio di posta pubblico, non il dominio di un ente. Indica gli indirizzi delle persone nell'elenco.` });
     else if (domains.length > MAX_ASSIGNED_DOMAINS) ctx.addIssue({ code: "custom", path: ["domini"], message: `Puoi indicare al massimo ${MAX_ASSIGNED_DOMAINS} domini per assegnazione.` });
-    if (emails.length === 0 && domains.length === 0 && input.indirizzi.trim() === "" && input.domini.trim() === "")
+    if (emails.length === 0 && domains.length === 0)
       ctx.addIssue({ code: "custom", path: ["indirizzi"], message: "Indica almeno un indirizzo email oppure il dominio di un ente." });
     return { courseSlug: input.corso, emails, domains, dueDate: input.scadenza, assignedByLabel: input.assegnato_da };
   });
