@@ -1,7 +1,7 @@
 /** E-learning: courses from content/courses, progress, quizzes, certificates and Open Badges. Server-only. */
 export { syncCourses, describeSync, structureHash, type SyncResult } from "./sync";
 export { loadCourse, loadCourses } from "./content";
-export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
+export { computeProgress, lessonsOf, lessonHref, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
 export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromForm, answerField, type AttemptReview, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
 export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, groupCode, type Certificate, type Verification } from "./certificates";
@@ -12,3 +12,4 @@ export { learningReport, reportCsv, NO_ORGANISATION, type LearningReport, type R
 export { coursesForConvention, coursesForAggregator, type CourseLink } from "./links";
 export { learningSeed } from "./seed";
 export { slug, LessonSlug } from "./schema";
+export * from "./scorm";
