@@ -90,6 +90,10 @@ export function launchData(version: ScormVersion, item: ScormItem, learner: { id
     set("cmi.scaled_passing_score", item.masteryScore === null ? null : item.masteryScore / 100);
     set("cmi.completion_threshold", item.completionThreshold);
   }
+  // Interactions recorded so far come back, so the SCO appends to them (cmi.interactions._count) instead of starting over.
+  (row?.interactions ?? []).forEach((interaction, index) => {
+    for (const [field, value] of Object.entries(interaction)) set(`cmi.interactions.${index}.${field}`, value);
+  });
   return out;
 }
 
@@ -218,6 +222,8 @@ export const CommitBody = z.record(z.string(), z.unknown()).transform((raw, ctx)
   for (const [key, value] of entries) {
     // scorm-again sends a few fields of its own next to the CMI elements; only cmi.* is kept.
     if (!key.startsWith("cmi.")) continue;
+    // Empty collections (comments, objectives, correct responses not set) flatten to {} or []: nothing to keep.
+    if (value && typeof value === "object" && Object.keys(value).length === 0) continue;
     if (!CmiKey.safeParse(key).success || !CmiValue.safeParse(value).success) {
       ctx.addIssue({ code: "custom", message: `elemento CMI non valido: ${key.slice(0, 80)}` });
       return z.NEVER;
@@ -250,7 +256,7 @@ function interactionsOf(cmi: Record<string, string>): Record<string, string>[] {
     const index = Number(m[1]);
     if (index > 1000) continue;
     const entry = byIndex.get(index) ?? {};
-    entry[m[2]!] = value;
+    if (value !== "") entry[m[2]!] = value;
     byIndex.set(index, entry);
   }
   return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, v]) => v);
