@@ -12,6 +12,7 @@ import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import AxeBuilder from "@axe-core/playwright";
 import type { BrowserContext, Frame, Page } from "playwright-core";
 import { certificates, enrolments, lessonCompletions, scormPackages, scormRuntime } from "@db/schema";
 import { createUserWithRole, signInOverHttp } from "../helpers/auth";
@@ -91,6 +92,9 @@ test("SCORM 2004: launch, answer, suspend, resume and complete, with the CMI dat
   // First launch: a new attempt; the learner answers one question and leaves halfway through.
   let frame = await packageFrame(page);
   expect(await frame.locator("h1").textContent()).toBe("Not implemented yet");
+  // The player page itself is checked; the package's own pages are the author's (framed, left out).
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).exclude("#scorm-frame").analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
   const first = await frame.evaluate(() => {
     const api = (window.parent as unknown as { API_1484_11: Record<string, (...a: string[]) => string> }).API_1484_11;
     const out: Record<string, string> = { init: api.Initialize!("") };
@@ -141,6 +145,7 @@ test("SCORM 2004: launch, answer, suspend, resume and complete, with the CMI dat
 
   // Second launch: the saved location, suspend data and time come back; the learner finishes and passes.
   frame = await packageFrame(page);
+  expect(await page.locator("#scorm-stato").textContent()).toBe("Riprendi l'attività: i tuoi progressi sono salvati.");
   const second = await frame.evaluate(() => {
     const api = (window.parent as unknown as { API_1484_11: Record<string, (...a: string[]) => string> }).API_1484_11;
     const out: Record<string, string> = { init: api.Initialize!("") };
@@ -332,4 +337,11 @@ test("the commit endpoint and the package files refuse what they must", async ({
   const player = await fetch(url("/formazione/golf-2004/scorm/item-1"), { headers: { cookie } });
   expect(player.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
   expect(player.headers.get("x-frame-options")).toBe("DENY");
+  // A learner no longer enrolled (the enrolment removed while the page was open) cannot commit.
+  const fresh = (await player.text()).match(/data-commit-url="([^"]+)"/)![1]!;
+  await siteDb.db.delete(enrolments).where(and(eq(enrolments.userId, learner.id), eq(enrolments.courseSlug, "golf-2004")));
+  const unenrolled = await fetch(url(fresh), { method: "POST", body, headers: good });
+  expect(unenrolled.status).toBe(403);
+  expect((await unenrolled.json()).message).toBe("La tua iscrizione a questo corso non è più attiva: iscriviti di nuovo dalla pagina del corso.");
+  expect((await fetch(url(contentSrc), { headers: { cookie } })).status).toBe(403);
 });

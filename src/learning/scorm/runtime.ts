@@ -330,7 +330,7 @@ export async function recordCommit(token: string, userId: string, cmi: Record<st
     .select({ userId: enrolments.userId })
     .from(enrolments)
     .where(and(eq(enrolments.userId, userId), eq(enrolments.courseSlug, row.courseSlug)));
-  if (!enrolled) return { ok: false, status: 403, message: "Non risulti iscritto a questo corso." };
+  if (!enrolled) return { ok: false, status: 403, message: "La tua iscrizione a questo corso non è più attiva: iscriviti di nuovo dalla pagina del corso." };
   const read = readCommit(pkg.version, item, cmi, row);
   const sessionCs = read.session ?? row.sessionTimeCs;
   const values = {
