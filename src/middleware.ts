@@ -50,7 +50,7 @@ const requestContext = defineMiddleware(async (context, next) => {
   // Responses from fetch() or static files can be immutable; copy before editing headers.
   const privateAnswer = isPrivateAnswer(context.url, context.locals.user !== null);
   const decorate = (headers: Headers) => {
-    applySecurityHeaders(headers);
+    applySecurityHeaders(headers, context.url.pathname);
     headers.set("X-Request-Id", requestId);
     if (privateAnswer) headers.set("Cache-Control", "private, no-store");
   };

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt } from "./common";
 import { users } from "./accounts";
 
@@ -40,7 +40,11 @@ export interface CourseStructure {
   questionsPerAttempt?: number;
   /** When answers and explanations are shown; see REVIEW_POLICIES in src/learning/schema.ts (default "after-last-attempt"). */
   review?: "after-pass" | "after-last-attempt" | "never";
+  /** Set on courses imported from a SCORM package: lessons are its launchable items, there is no quiz. */
+  scorm?: { packageId: string; version: ScormVersion };
 }
+
+export type ScormVersion = "1.2" | "2004";
 
 /** The questions of one attempt, in the order shown, each with its options in the order shown. */
 export type QuizDraw = { id: string; options: string[] }[];
@@ -230,3 +234,105 @@ export const assignmentReminderOptOuts = sqliteTable("assignment_reminder_opt_ou
   email: text("email").primaryKey(),
   createdAt: createdAt(),
 });
+/** One launchable item of a SCORM package, in the order of its organization. */
+export interface ScormItem {
+  /** The item's identifier in imsmanifest.xml. */
+  identifier: string;
+  /** The lesson slug it has in the course. */
+  slug: string;
+  title: string;
+  /** Path inside the package, with the item's parameters (query string and fragment). */
+  launch: string;
+  /** "sco" talks to the runtime API; an "asset" cannot, and counts as completed once launched. */
+  kind: "sco" | "asset";
+  /** SCORM 1.2 adlcp:masteryscore (0–100) or SCORM 2004 imsss:minNormalizedMeasure × 100; null when the item sets none. */
+  masteryScore: number | null;
+  /** adlcp:datafromlms / adlcp:dataFromLMS, handed to the SCO as launch_data. */
+  launchData: string;
+  /** SCORM 2004 adlcp:completionThreshold (0–1), or null. */
+  completionThreshold: number | null;
+}
+
+/**
+ * An imported SCORM package (src/learning/scorm). The course it publishes is
+ * a course_versions row whose structure carries `scorm.packageId`; the files
+ * live in scorm_files, in the database like everything else.
+ */
+export const scormPackages = sqliteTable(
+  "scorm_packages",
+  {
+    /** 32 hex characters, the folder name under /scorm-content/. */
+    id: text("id").primaryKey(),
+    courseSlug: text("course_slug").notNull(),
+    version: text("version").$type<ScormVersion>().notNull(),
+    /** The manifest's identifier attribute. */
+    identifier: text("identifier").notNull(),
+    title: text("title").notNull(),
+    items: text("items", { mode: "json" }).$type<ScormItem[]>().notNull(),
+    fileCount: integer("file_count").notNull(),
+    totalBytes: integer("total_bytes").notNull(),
+    /** SHA-256 of the uploaded zip. */
+    sha256: text("sha256").notNull(),
+    uploadedBy: text("uploaded_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("scorm_packages_course_idx").on(t.courseSlug)],
+);
+
+export const scormFiles = sqliteTable(
+  "scorm_files",
+  {
+    packageId: text("package_id")
+      .notNull()
+      .references(() => scormPackages.id, { onDelete: "cascade" }),
+    /** Path inside the package, as checked on import (no "..", no leading "/", no backslash). */
+    path: text("path").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    bytes: blob("bytes", { mode: "buffer" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.packageId, t.path] })],
+);
+
+/**
+ * The CMI data of one learner in one item of a SCORM course, written on every
+ * commit of the runtime. Keyed by course and lesson slug, so a re-imported
+ * package keeps the learners' progress in the items it still has.
+ */
+export const scormRuntime = sqliteTable(
+  "scorm_runtime",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    courseSlug: text("course_slug").notNull(),
+    itemSlug: text("item_slug").notNull(),
+    packageId: text("package_id").notNull(),
+    /** Random token of the player page now open: commits from an older page are refused. */
+    launchToken: text("launch_token").notNull(),
+    /** total_time (centiseconds) when this launch began; the commit's session_time is added to it. */
+    launchBaseCs: integer("launch_base_cs").notNull().default(0),
+    /** SCORM 2004 completion_status, or the 1.2 lesson_status mapped to it. */
+    completionStatus: text("completion_status").notNull().default("not attempted"),
+    /** SCORM 2004 success_status (1.2: passed/failed from lesson_status), "unknown" otherwise. */
+    successStatus: text("success_status").notNull().default("unknown"),
+    /** The 1.2 lesson_status as sent (null for 2004). */
+    lessonStatus: text("lesson_status"),
+    scoreRaw: real("score_raw"),
+    scoreMin: real("score_min"),
+    scoreMax: real("score_max"),
+    scoreScaled: real("score_scaled"),
+    location: text("location").notNull().default(""),
+    suspendData: text("suspend_data").notNull().default(""),
+    exit: text("exit").notNull().default(""),
+    sessionTimeCs: integer("session_time_cs").notNull().default(0),
+    totalTimeCs: integer("total_time_cs").notNull().default(0),
+    interactions: text("interactions", { mode: "json" }).$type<Record<string, string>[]>().notNull().default([]),
+    /** The last commit as the runtime sent it (flattened CMI element → value). */
+    cmi: text("cmi", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
+    commits: integer("commits").notNull().default(0),
+    launchedAt: integer("launched_at", { mode: "timestamp_ms" }),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.courseSlug, t.itemSlug] })],
+);

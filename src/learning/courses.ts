@@ -153,11 +153,16 @@ export function resumeHref(slug: string, current: CourseStructure, state: Learne
   const lessons = lessonsOf(current);
   const done = new Set(state.progress.completedSlugs);
   const last = lessons.find((l) => l.slug === state.enrolment.lastLessonSlug);
-  if (last && !done.has(last.slug)) return `/formazione/${slug}/${last.slug}`;
+  if (last && !done.has(last.slug)) return lessonHref(slug, current, last.slug);
   const next = lessons.find((l) => !done.has(l.slug));
-  if (next) return `/formazione/${slug}/${next.slug}`;
-  if (!state.progress.quizPassed) return `/formazione/${slug}/verifica`;
+  if (next) return lessonHref(slug, current, next.slug);
+  if (!state.progress.quizPassed && !current.scorm) return `/formazione/${slug}/verifica`;
   return state.certificate ? `/attestati/${state.certificate.code}` : `/formazione/${slug}`;
+}
+
+/** Where a lesson opens: its page, or the SCORM player for the items of a package. */
+export function lessonHref(courseSlug: string, structure: Pick<CourseStructure, "scorm">, lessonSlug: string): string {
+  return structure.scorm ? `/formazione/${courseSlug}/scorm/${lessonSlug}` : `/formazione/${courseSlug}/${lessonSlug}`;
 }
 
 export interface RelatedItem {

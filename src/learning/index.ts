@@ -1,7 +1,7 @@
 /** E-learning: courses from content/courses, progress, quizzes, certificates and Open Badges. Server-only. */
 export { syncCourses, describeSync, structureHash, type SyncResult } from "./sync";
 export { loadCourse, loadCourses } from "./content";
-export { computeProgress, lessonsOf, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
+export { computeProgress, lessonsOf, lessonHref, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";
 export { gradeQuiz, drawQuiz, drawnQuestions, quizPage, submitQuiz, answersFromForm, answerField, type AttemptReview, type Grade, type QuizBlock, type SubmitResult } from "./quiz";
 export { verifyCertificate, revokeCertificate, listCertificates, normaliseCode, newCertificateCode, groupCode, type Certificate, type Verification } from "./certificates";
@@ -32,3 +32,4 @@ export {
 export { createAssignment, sendAssignmentReminders, assignmentRemindersJob, nextReminder, setRemindersOff, remindersAreOff, INACTIVITY_DAYS, type ReminderPass } from "./assign-reminders";
 export { emailFromReminderToken, reminderSettingsUrl } from "./assign-links";
 export { learnerGrades, type LearnerGrades, type VersionGrades, type GradedAttempt } from "./grades";
+export * from "./scorm";

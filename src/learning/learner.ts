@@ -6,6 +6,7 @@ import {
   currentVersion,
   currentVersions,
   learnerState,
+  lessonHref,
   lessonsOf,
   resolveRelated,
   resumeHref,
@@ -46,7 +47,7 @@ export async function courseDetail(slug: string, userId: string | null) {
 }
 
 /** Enrols a learner in the current version (idempotent). Returns false when the course does not exist. */
-export async function enrol(userId: string, slug: string): Promise<{ ok: false } | { ok: true; firstLesson: string }> {
+export async function enrol(userId: string, slug: string): Promise<{ ok: false } | { ok: true; firstLesson: string; firstHref: string }> {
   const db = await getDb();
   const version = await currentVersion(db, slug);
   if (!version) return { ok: false };
@@ -54,7 +55,8 @@ export async function enrol(userId: string, slug: string): Promise<{ ok: false }
     .insert(enrolments)
     .values({ userId, courseSlug: slug, courseVersionId: version.id })
     .onConflictDoNothing();
-  return { ok: true, firstLesson: lessonsOf(version.structure)[0]!.slug };
+  const firstLesson = lessonsOf(version.structure)[0]!.slug;
+  return { ok: true, firstLesson, firstHref: lessonHref(slug, version.structure, firstLesson) };
 }
 
 /**
@@ -95,7 +97,8 @@ export type CompleteResult = { ok: false } | { ok: true; next: string | null; al
 export async function completeLesson(userId: string, slug: string, lessonSlug: string): Promise<CompleteResult> {
   const db = await getDb();
   const version = await currentVersion(db, slug);
-  if (!version) return { ok: false };
+  // The items of a SCORM course are completed by what the package reports, never by hand.
+  if (!version || version.structure.scorm) return { ok: false };
   const lessons = lessonsOf(version.structure);
   const index = lessons.findIndex((l) => l.slug === lessonSlug);
   if (index < 0) return { ok: false };

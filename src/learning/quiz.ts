@@ -218,7 +218,8 @@ async function attemptReview(db: Reader, userId: string, slug: string, attemptId
 export async function quizPage(slug: string, userId: string, attemptId?: number) {
   const db = await getDb();
   const version = await currentVersion(db, slug);
-  if (!version) return null;
+  // A SCORM course has no quiz of its own: its package does the assessing.
+  if (!version || version.structure.scorm) return null;
   const state = await learnerState(db, userId, slug, version);
   const { structure } = version;
   const block = blockReason(state, structure.maxAttempts);
@@ -262,7 +263,7 @@ export type SubmitResult =
 export async function submitQuiz(userId: string, slug: string, drawToken: string, submitted: Record<string, string[]>): Promise<SubmitResult> {
   const db = await getDb();
   const version = await currentVersion(db, slug);
-  if (!version) return { status: "not-found" };
+  if (!version || version.structure.scorm) return { status: "not-found" };
   const { structure } = version;
   const outcome = await db.transaction(async (tx) => {
     // Re-read inside the write transaction so two quick submissions cannot exceed the limit or reuse a draw.

@@ -68,10 +68,11 @@ async function writeVersions(db: Database, courses: CourseDefinition[]): Promise
     }
     const present = courses.map((c) => c.slug);
     const stale = await tx
-      .select({ slug: courseVersions.courseSlug })
+      .select({ slug: courseVersions.courseSlug, structure: courseVersions.structure })
       .from(courseVersions)
       .where(and(eq(courseVersions.isCurrent, true), present.length ? notInArray(courseVersions.courseSlug, present) : undefined));
-    for (const { slug } of stale) {
+    // Courses imported from SCORM packages have no folder in content/courses: they stay.
+    for (const { slug } of stale.filter((row) => !row.structure.scorm)) {
       await tx.update(courseVersions).set({ isCurrent: false }).where(eq(courseVersions.courseSlug, slug));
       result.retired.push(slug);
     }

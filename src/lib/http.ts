@@ -1,8 +1,45 @@
 /** Small helpers shared by endpoints. */
 import { config } from "@/config";
 
-/** Security headers on every response. Scripts only from our origin: no inline scripts anywhere. */
-export function securityHeaders(): [name: string, value: string][] {
+/** Where SCORM package files are served (src/pages/scorm-content): framed by the player, with their own policy. */
+export const SCORM_CONTENT_PREFIX = "/scorm-content/";
+
+/**
+ * The policy of SCORM package files. Packages are authored elsewhere and use
+ * inline scripts and styles, so those are allowed, but only from this
+ * origin; they may not make requests of their own (connect-src, form-action:
+ * the CMI data goes through the player's runtime), load plugins, change the
+ * base URL, or be framed by any page but the player.
+ */
+const SCORM_CONTENT_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "font-src 'self' data:",
+  "connect-src 'none'",
+  "form-action 'none'",
+  "worker-src 'none'",
+  "frame-ancestors 'self'",
+  "base-uri 'self'",
+  "object-src 'none'",
+].join("; ");
+
+/** Security headers on every response. Scripts only from our origin: no inline scripts anywhere (SCORM package files excepted, see above). */
+export function securityHeaders(pathname = ""): [name: string, value: string][] {
+  if (pathname.startsWith(SCORM_CONTENT_PREFIX)) {
+    const headers: [string, string][] = [
+      ["Content-Security-Policy", SCORM_CONTENT_POLICY],
+      ["X-Content-Type-Options", "nosniff"],
+      ["Referrer-Policy", "same-origin"],
+      ["X-Frame-Options", "SAMEORIGIN"],
+      ["Cross-Origin-Resource-Policy", "same-origin"],
+      ["Permissions-Policy", "camera=(), microphone=(), geolocation=()"],
+    ];
+    if (!config().isLocalSite) headers.push(["Strict-Transport-Security", "max-age=31536000; includeSubDomains"]);
+    return headers;
+  }
   const headers: [string, string][] = [
     [
       "Content-Security-Policy",
@@ -30,8 +67,8 @@ export function securityHeaders(): [name: string, value: string][] {
   return headers;
 }
 
-export function applySecurityHeaders(headers: Headers): void {
-  for (const [name, value] of securityHeaders()) headers.set(name, value);
+export function applySecurityHeaders(headers: Headers, pathname = ""): void {
+  for (const [name, value] of securityHeaders(pathname)) headers.set(name, value);
 }
 
 /**

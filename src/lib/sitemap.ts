@@ -27,7 +27,8 @@ export async function sitemapPaths(): Promise<string[]> {
   for (const p of press) paths.add(`/sala-stampa/${p.slug}`);
   for (const v of courses) {
     paths.add(`/formazione/${v.courseSlug}`);
-    for (const lesson of lessonsOf(v.structure)) paths.add(`/formazione/${v.courseSlug}/${lesson.slug}`);
+    // The items of a SCORM course open in the player, for enrolled learners only: not for search engines.
+    if (!v.structure.scorm) for (const lesson of lessonsOf(v.structure)) paths.add(`/formazione/${v.courseSlug}/${lesson.slug}`);
   }
   return [...paths];
 }
