@@ -5,7 +5,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { aggregators, categories, conventionLots, conventions, conventionWatches, savedSearches } from "@db/schema";
 import { getDb } from "@/lib/db";
-import { catalogQueryString, hasFilters, parseCatalogQuery } from "@/catalog";
+import { catalogQueryString, hasFilters, lotTitle, parseCatalogQuery } from "@/catalog";
 import { type Store, SubscriptionError } from "./options";
 
 /** Longest label stored for a saved search. */
@@ -76,8 +76,7 @@ export async function watchableConvention(id: number, lotNumber?: number): Promi
 
 /** How a watch is named in the preference centre and the welcome message. */
 export function watchTitle(conventionTitle: string, lot: { number: number; name: string } | null | undefined): string {
-  if (!lot) return conventionTitle;
-  return /^lotto\s+\d/i.test(lot.name) ? `${conventionTitle} – ${lot.name}` : `${conventionTitle} – lotto ${lot.number}, ${lot.name}`;
+  return lot ? `${conventionTitle} – ${lotTitle(lot)}` : conventionTitle;
 }
 
 /** Where a watch leads: the convention page, or the lot page. */

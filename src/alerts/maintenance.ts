@@ -4,7 +4,7 @@
  */
 import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import { conventionLots, conventions, conventionWatches, subscribers, type ConventionStatus } from "@db/schema";
-import { effectiveLotStatus, LOT_NEARLY_EXHAUSTED_PCT } from "@/catalog";
+import { effectiveLotStatus, LOT_NEARLY_EXHAUSTED_PCT, lotTitle } from "@/catalog";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
 import { addDays, todayInItaly } from "@/lib/dates";
@@ -174,7 +174,7 @@ export async function createLotWarnings(db: Database, now = new Date()): Promise
     const endDate = lot.endDate ?? lot.conventionEnd;
     const warning = dueLotWarning({ ...lot, status: lot.status ?? lot.conventionStatus, endDate }, today);
     if (!warning) continue;
-    const name = `${lot.name} di «${lot.title}»`;
+    const name = `«${lotTitle(lot)}» di «${lot.title}»`;
     const title =
       warning.kind === "expired"
         ? `Il lotto ${name} è scaduto`

@@ -81,6 +81,7 @@ export { instrumentState, joiningRule, RESERVED_CATEGORIES, ENERGY_AND_TELECOM_C
 export {
   lotView,
   lotViews,
+  lotTitle,
   getLotPage,
   compareLots,
   comparisonSummary,

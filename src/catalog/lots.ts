@@ -39,6 +39,11 @@ export interface LotView {
   path: string;
 }
 
+/** "Lotto 2 – Lazio": the lot's name, led by its number unless the name already starts with "Lotto". */
+export function lotTitle(lot: { number: number; name: string }): string {
+  return /^lotto\b/i.test(lot.name) ? lot.name : `Lotto ${lot.number} – ${lot.name}`;
+}
+
 /** Whole calendar months from `today` to `end` (both YYYY-MM-DD); null when `end` has passed. */
 export function monthsBetween(today: string, end: string): number | null {
   if (end < today) return null;

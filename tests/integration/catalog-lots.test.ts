@@ -167,7 +167,7 @@ describe("the per-lot alert", () => {
       await worker.runPass();
     }
     expect(sink.messages.map((m) => [m.to && "text" in m.to ? m.to.text : "", m.subject])).toEqual([
-      ["lotto@example.it", "Scadenza: Il lotto Lotto 1 – Lombardia di «Servizi di pulizia e igiene ambientale per gli uffici – Consip» ha usato almeno il 90% del massimale"],
+      ["lotto@example.it", "Scadenza: Il lotto «Lotto 1 – Lombardia» di «Servizi di pulizia e igiene ambientale per gli uffici – Consip» ha usato almeno il 90% del massimale"],
     ]);
     expect(sink.messages[0]!.text).toContain(`${SITE}/convenzioni/${PULIZIA}/lotti/1`);
 
@@ -180,7 +180,7 @@ describe("the per-lot alert", () => {
     await mailer.close();
     expect(sink.messages.map((m) => m.subject)).toEqual([
       expect.stringContaining("ha usato almeno il 90%"),
-      "Scadenza: Il lotto Lotto 1 – Lombardia di «Servizi di pulizia e igiene ambientale per gli uffici – Consip» è esaurito",
+      "Scadenza: Il lotto «Lotto 1 – Lombardia» di «Servizi di pulizia e igiene ambientale per gli uffici – Consip» è esaurito",
     ]);
     expect(new Set(sink.messages.map((m) => (m.to && "text" in m.to ? m.to.text : "")))).toEqual(new Set(["lotto@example.it"]));
   });
