@@ -213,7 +213,9 @@ export function comparisonSummary(national: ComparisonLot[], regional: Compariso
     lines.push(`Il lotto ${sooner === n ? "nazionale" : "regionale"} scade prima, il ${formatShort(sooner.lot.endDate)}.`);
   }
   if (n.lot.supplier && r.lot.supplier) {
-    lines.push(n.lot.supplier === r.lot.supplier ? `Il fornitore è lo stesso: ${n.lot.supplier}.` : `I fornitori sono diversi: ${n.lot.supplier} per il nazionale, ${r.lot.supplier} per il regionale.`);
+    // Company names often end with a full stop ("S.r.l."): no second one after them.
+    const end = (text: string) => (text.endsWith(".") ? text : `${text}.`);
+    lines.push(n.lot.supplier === r.lot.supplier ? end(`Il fornitore è lo stesso: ${n.lot.supplier}`) : end(`I fornitori sono diversi: ${n.lot.supplier} per il nazionale, ${r.lot.supplier} per il regionale`));
   }
   if (n.convention.instrumentType !== r.convention.instrumentType) {
     lines.push(`Si acquista in modo diverso: ${n.state.actionLabel?.toLowerCase()} (nazionale) oppure ${r.state.actionLabel?.toLowerCase()} (regionale).`);

@@ -63,7 +63,11 @@ describe("lots and the comparison in a browser", () => {
     expect(left).toBeGreaterThanOrEqual(0);
     expect(left).toBeLessThan(40);
     if (SHOTS) {
+      await page.locator("#confronto-didascalia").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/confronto-320-scrolled.png` });
       await box.evaluate((el) => el.scrollTo(0, 0));
+      await page.screenshot({ path: `${SHOTS}/confronto-320-table.png` });
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `${SHOTS}/confronto-320.png`, fullPage: true });
     }
     await page.close();
@@ -91,7 +95,7 @@ describe("lots and the comparison in a browser", () => {
     await page.getByRole("link", { name: "Lotto 1 – Lombardia" }).click();
     await page.waitForURL(/\/convenzioni\/esempio-pulizia-uffici-consip-nazionale\/lotti\/1$/);
     expect(await page.textContent("h1")).toBe("Lotto 1 – Lombardia");
-    const facts = (await page.locator("dl").first().textContent())!.replace(/\s+/g, " ");
+    const facts = (await page.locator("dl").first().innerText()).replace(/\s+/g, " ");
     for (const part of ["CIG 8A1B2C3D41", "Pulizie Ecologiche Esempio S.r.l.", "Attivo dal 1 marzo 2025 al 30 settembre 2027", "90%", "Residuo"]) expect(facts).toContain(part);
     expect(await page.getByRole("navigation", { name: "Percorso" }).textContent()).toContain("Servizi di pulizia e igiene ambientale per gli uffici – Consip");
     await page.getByRole("link", { name: "Avvisami quando il lotto si esaurisce o scade" }).click();
