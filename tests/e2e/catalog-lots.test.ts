@@ -98,11 +98,21 @@ describe("lots and the comparison in a browser", () => {
     const facts = (await page.locator("dl").first().innerText()).replace(/\s+/g, " ");
     for (const part of ["CIG 8A1B2C3D41", "Pulizie Ecologiche Esempio S.r.l.", "Attivo dal 1 marzo 2025 al 30 settembre 2027", "90%", "Residuo"]) expect(facts).toContain(part);
     expect(await page.getByRole("navigation", { name: "Percorso" }).textContent()).toContain("Servizi di pulizia e igiene ambientale per gli uffici – Consip");
+    await expectNoAxeViolations(page);
     await page.getByRole("link", { name: "Avvisami quando il lotto si esaurisce o scade" }).click();
     await page.waitForURL(/\/avvisi\/iscriviti\?convenzione=\d+&lotto=1$/);
     expect(await page.locator(".callout").textContent()).toContain("Lotto che seguirai: Lotto 1 – Lombardia");
     await expectNoAxeViolations(page);
     expect((await page.goto(url("/convenzioni/esempio-pulizia-uffici-consip-nazionale/lotti/99")))!.status()).toBe(404);
+    if (SHOTS) {
+      for (const width of [1366, 320]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(url("/convenzioni/esempio-pulizia-uffici-consip-nazionale/lotti/1"));
+        await page.screenshot({ path: `${SHOTS}/lotto-${width}.png`, fullPage: true });
+        await page.goto(url("/convenzioni/esempio-pulizia-uffici-consip-nazionale"));
+        await page.screenshot({ path: `${SHOTS}/convenzione-${width}.png`, fullPage: true });
+      }
+    }
     await page.close();
   });
 
