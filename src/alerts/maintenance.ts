@@ -1,6 +1,7 @@
 /**
  * Periodic steps beside sending: expiry and ceiling warnings for watched
- * conventions, and purging subscriptions nobody confirmed.
+ * conventions, exhaustion and expiry warnings for watched lots, and purging
+ * subscriptions nobody confirmed.
  */
 import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import { conventionLots, conventions, conventionWatches, subscribers, type ConventionStatus } from "@db/schema";
