@@ -58,5 +58,5 @@ export const FIELD_LABELS = {
   convenzione: "Convenzione",
   lotto: "Lotto",
   removeSearches: "Ricerche salvate",
-  removeWatches: "Convenzioni seguite",
+  removeWatches: "Convenzioni e lotti seguiti",
 };
