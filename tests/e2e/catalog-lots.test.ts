@@ -103,6 +103,13 @@ describe("lots and the comparison in a browser", () => {
     await page.waitForURL(/\/avvisi\/iscriviti\?convenzione=\d+&lotto=1$/);
     expect(await page.locator(".callout").textContent()).toContain("Lotto che seguirai: Lotto 1 – Lombardia");
     await expectNoAxeViolations(page);
+    const subscribeUrl = new URL(page.url());
+    for (const [lotto, message] of [["abc", "Il numero del lotto indicato non è valido."], ["99", "Il lotto indicato non esiste più."]]) {
+      subscribeUrl.searchParams.set("lotto", lotto!);
+      await page.goto(subscribeUrl.toString());
+      expect(await page.getByRole("status").first().textContent()).toContain(message);
+      expect(await page.locator(".callout").count()).toBe(0);
+    }
     expect((await page.goto(url("/convenzioni/esempio-pulizia-uffici-consip-nazionale/lotti/99")))!.status()).toBe(404);
     if (SHOTS) {
       for (const width of [1366, 320]) {
