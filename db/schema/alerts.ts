@@ -61,8 +61,10 @@ export const conventionWatches = sqliteTable(
       .notNull()
       .references(() => conventions.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
+    /** The lot watched ("avvisami quando il lotto si esaurisce o scade"); 0 watches the whole convention. */
+    lotNumber: integer("lot_number").notNull().default(0),
   },
-  (t) => [uniqueIndex("convention_watches_uq").on(t.subscriberId, t.conventionId), index("convention_watches_convention_idx").on(t.conventionId)],
+  (t) => [uniqueIndex("convention_watches_uq").on(t.subscriberId, t.conventionId, t.lotNumber), index("convention_watches_convention_idx").on(t.conventionId)],
 );
 
 /** Transactional outbox: written in the same transaction as the content it announces. */

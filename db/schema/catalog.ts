@@ -127,6 +127,15 @@ export const conventionLots = sqliteTable(
     territory: text("territory").notNull().default(""),
     supplier: text("supplier"),
     ceilingValue: integer("ceiling_value"),
+    /** The lot's own CIG (each lot of a tender has one). */
+    cig: text("cig"),
+    /** Euro cents ordered so far against the lot's ceiling. */
+    usedValue: integer("used_value"),
+    /** The lot's own status; null means it follows the convention's. */
+    status: text("status", { enum: CONVENTION_STATUSES }),
+    /** ISO dates (YYYY-MM-DD); null means the convention's dates apply. */
+    startDate: text("start_date"),
+    endDate: text("end_date"),
   },
   (t) => [uniqueIndex("convention_lots_number_uq").on(t.conventionId, t.number), index("convention_lots_region_idx").on(t.region)],
 );

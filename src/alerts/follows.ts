@@ -3,9 +3,9 @@
  * and watched conventions.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { aggregators, categories, conventions, conventionWatches, savedSearches } from "@db/schema";
+import { aggregators, categories, conventionLots, conventions, conventionWatches, savedSearches } from "@db/schema";
 import { getDb } from "@/lib/db";
-import { catalogQueryString, hasFilters, parseCatalogQuery } from "@/catalog";
+import { catalogQueryString, hasFilters, lotTitle, parseCatalogQuery } from "@/catalog";
 import { type Store, SubscriptionError } from "./options";
 
 /** Longest label stored for a saved search. */
@@ -52,15 +52,40 @@ export async function savedSearchFromQueryString(raw: string): Promise<SavedSear
   return { query, label };
 }
 
-/** The convention someone asks to watch, or a refusal when it does not exist. */
-export async function watchableConvention(id: number): Promise<{ id: number; title: string; slug: string }> {
+export interface Watchable {
+  id: number;
+  title: string;
+  slug: string;
+  /** Set when one lot is watched ("avvisami quando il lotto si esaurisce o scade"). */
+  lot?: { number: number; name: string };
+}
+
+/** The convention (or one of its lots) someone asks to watch, or a refusal when it does not exist. */
+export async function watchableConvention(id: number, lotNumber?: number): Promise<Watchable> {
   const db = await getDb();
   const [row] = await db.select({ id: conventions.id, title: conventions.title, slug: conventions.slug }).from(conventions).where(eq(conventions.id, id));
   if (!row) throw new SubscriptionError("La convenzione indicata non esiste più.", "convenzione");
-  return row;
+  if (lotNumber === undefined) return row;
+  const [lot] = await db
+    .select({ number: conventionLots.number, name: conventionLots.name })
+    .from(conventionLots)
+    .where(and(eq(conventionLots.conventionId, id), eq(conventionLots.number, lotNumber)));
+  if (!lot) throw new SubscriptionError("Il lotto indicato non esiste più.", "lotto");
+  return { ...row, lot };
 }
 
-export async function follow(db: Store, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined): Promise<void> {
+/** How a watch is named in the preference centre and the welcome message. */
+export function watchTitle(conventionTitle: string, lot: { number: number; name: string } | null | undefined): string {
+  return lot ? `${conventionTitle} – ${lotTitle(lot)}` : conventionTitle;
+}
+
+/** Where a watch leads: the convention page, or the lot page. */
+export function watchPath(slug: string, lotNumber: number): string {
+  return lotNumber > 0 ? `/convenzioni/${slug}/lotti/${lotNumber}` : `/convenzioni/${slug}`;
+}
+
+/** Adds a saved search and a watched convention (`lotNumber` > 0: one of its lots) to a subscription. */
+export async function follow(db: Store, subscriberId: number, search: SavedSearchInput | null | undefined, conventionId: number | undefined, lotNumber = 0): Promise<void> {
   const [counts] = await db.all<{ n: number }>(sql`SELECT (SELECT count(*) FROM ${savedSearches} WHERE subscriber_id = ${subscriberId})
     + (SELECT count(*) FROM ${conventionWatches} WHERE subscriber_id = ${subscriberId}) AS n`);
   if (Number(counts?.n ?? 0) >= MAX_FOLLOWED && (search || conventionId)) {
@@ -74,6 +99,6 @@ export async function follow(db: Store, subscriberId: number, search: SavedSearc
     if (existing.length === 0) await db.insert(savedSearches).values({ subscriberId, label: search.label, query: search.query });
   }
   if (conventionId !== undefined) {
-    await db.insert(conventionWatches).values({ subscriberId, conventionId }).onConflictDoNothing();
+    await db.insert(conventionWatches).values({ subscriberId, conventionId, lotNumber }).onConflictDoNothing();
   }
 }

@@ -32,7 +32,7 @@ export function preferencesForm(subscriberId: number, done: string): FormSpec<ty
   return {
     schema: PreferencesSchema,
     arrayFields: PREFERENCE_ARRAY_FIELDS,
-    action: ({ convenzione, ...update }) => updatePreferences(subscriberId, { ...update, conventionId: convenzione }),
+    action: ({ convenzione, lotto, ...update }) => updatePreferences(subscriberId, { ...update, conventionId: convenzione, lotNumber: convenzione === undefined ? undefined : lotto }),
     done: () => done,
   };
 }

@@ -19,7 +19,7 @@ export {
   type PreferencesView,
 } from "./preferences";
 export { SubscriptionError } from "./options";
-export { FIELD_LABELS, INTEREST_FIELDS, PREFERENCE_ARRAY_FIELDS, PreferencesSchema, SubscribeSchema, ConventionParam } from "./schemas";
+export { FIELD_LABELS, INTEREST_FIELDS, PREFERENCE_ARRAY_FIELDS, PreferencesSchema, SubscribeSchema, ConventionParam, LotParam } from "./schemas";
 export { ANNOUNCEMENT_KIND_LABELS } from "./messages";
 export { alertsJob } from "./job";
 export { feedDirectory, feedPath, feedResponse, kindScope, type FeedScope } from "./feeds";

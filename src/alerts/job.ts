@@ -9,7 +9,7 @@ import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { createMailer, type Mailer } from "@/mail";
 import { conventionMatchesQuery, parseCatalogQuery } from "@/catalog";
-import { createExpiryWarnings, purgeUnconfirmed } from "./maintenance";
+import { createExpiryWarnings, createLotWarnings, purgeUnconfirmed } from "./maintenance";
 import { linkSecret } from "./secret";
 import { createOutboxStore } from "./store";
 import { AlertWorker, type SavedSearchMatcher } from "./worker";
@@ -51,7 +51,7 @@ export function alertsJob(): BackgroundJob {
       if (Date.now() - lastMaintenance >= MAINTENANCE_INTERVAL_MS) {
         lastMaintenance = Date.now();
         const purged = await purgeUnconfirmed(db);
-        const warnings = await createExpiryWarnings(db);
+        const warnings = (await createExpiryWarnings(db)) + (await createLotWarnings(db));
         if (purged > 0 || warnings > 0) log("info", "alerts.maintenance", { purged, warnings });
       }
       const pass = await worker.runPass(signal);

@@ -1,9 +1,11 @@
 /**
  * Periodic steps beside sending: expiry and ceiling warnings for watched
- * conventions, and purging subscriptions nobody confirmed.
+ * conventions, exhaustion and expiry warnings for watched lots, and purging
+ * subscriptions nobody confirmed.
  */
-import { and, eq, inArray, lt } from "drizzle-orm";
-import { conventions, conventionWatches, subscribers } from "@db/schema";
+import { and, eq, gt, inArray, lt } from "drizzle-orm";
+import { conventionLots, conventions, conventionWatches, subscribers, type ConventionStatus } from "@db/schema";
+import { effectiveLotStatus, LOT_NEARLY_EXHAUSTED_PCT, lotTitle } from "@/catalog";
 import { transactionsSettled, type Database } from "@/lib/db";
 import { formatDate } from "@/lib/format";
 import { addDays, todayInItaly } from "@/lib/dates";
@@ -57,7 +59,7 @@ export async function createExpiryWarnings(db: Database, now = new Date()): Prom
     .selectDistinct({ id: conventionWatches.conventionId })
     .from(conventionWatches)
     .innerJoin(subscribers, eq(subscribers.id, conventionWatches.subscriberId))
-    .where(eq(subscribers.status, "confirmed"));
+    .where(and(eq(subscribers.status, "confirmed"), eq(conventionWatches.lotNumber, 0)));
   const rows = await db
     .select({
       id: conventions.id,
@@ -96,6 +98,110 @@ export async function createExpiryWarnings(db: Database, now = new Date()): Prom
       });
       if (inserted) created += 1;
     }
+  }
+  return created;
+}
+
+export interface LotFacts {
+  conventionId: number;
+  number: number;
+  /** The lot's own status, or the convention's when the lot has none. */
+  status: ConventionStatus;
+  ceilingValue: number | null;
+  usedValue: number | null;
+  /** The lot's end date, or the convention's. */
+  endDate: string | null;
+}
+
+export interface LotWarning {
+  eventKey: string;
+  kind: "nearly_exhausted" | "exhausted" | "expired";
+}
+
+/**
+ * The warning a watched lot deserves today, if any: expired or exhausted
+ * when it is (whatever was last saved, see `effectiveLotStatus`), otherwise
+ * "nearly exhausted" once its share used reaches LOT_NEARLY_EXHAUSTED_PCT.
+ * Each has its own event key, so each reaches a watcher once.
+ */
+export function dueLotWarning(lot: LotFacts, today: string): LotWarning | null {
+  const key = `lot:${lot.conventionId}:${lot.number}`;
+  const status = effectiveLotStatus(lot.status, lot, today);
+  if (status === "expired") return { eventKey: `${key}:expired`, kind: "expired" };
+  if (status === "exhausted") return { eventKey: `${key}:exhausted`, kind: "exhausted" };
+  if (status !== "active" || !lot.ceilingValue || lot.usedValue === null) return null;
+  if ((lot.usedValue / lot.ceilingValue) * 100 >= LOT_NEARLY_EXHAUSTED_PCT) return { eventKey: `${key}:${LOT_NEARLY_EXHAUSTED_PCT}pct`, kind: "nearly_exhausted" };
+  return null;
+}
+
+/**
+ * Writes an `expiry` announcement (entity "convention_lot", id
+ * "<convention id>:<lot number>") for every lot a confirmed subscriber
+ * watches that is nearly exhausted, exhausted or expired; the store sends
+ * it to that lot's watchers only. Repeating it announces nothing new.
+ */
+export async function createLotWarnings(db: Database, now = new Date()): Promise<number> {
+  const today = todayInItaly(now);
+  const watched = await db
+    .selectDistinct({ conventionId: conventionWatches.conventionId, number: conventionWatches.lotNumber })
+    .from(conventionWatches)
+    .innerJoin(subscribers, eq(subscribers.id, conventionWatches.subscriberId))
+    .where(and(eq(subscribers.status, "confirmed"), gt(conventionWatches.lotNumber, 0)));
+  if (watched.length === 0) return 0;
+  const rows = await db
+    .select({
+      conventionId: conventions.id,
+      slug: conventions.slug,
+      title: conventions.title,
+      conventionStatus: conventions.status,
+      conventionEnd: conventions.endDate,
+      categoryId: conventions.categoryId,
+      aggregatorId: conventions.aggregatorId,
+      number: conventionLots.number,
+      name: conventionLots.name,
+      region: conventionLots.region,
+      status: conventionLots.status,
+      ceilingValue: conventionLots.ceilingValue,
+      usedValue: conventionLots.usedValue,
+      endDate: conventionLots.endDate,
+    })
+    .from(conventionLots)
+    .innerJoin(conventions, eq(conventions.id, conventionLots.conventionId))
+    .where(inArray(conventionLots.conventionId, [...new Set(watched.map((w) => w.conventionId))]));
+  const wanted = new Set(watched.map((w) => `${w.conventionId}:${w.number}`));
+  let created = 0;
+  for (const lot of rows) {
+    if (!wanted.has(`${lot.conventionId}:${lot.number}`)) continue;
+    const endDate = lot.endDate ?? lot.conventionEnd;
+    const warning = dueLotWarning({ ...lot, status: lot.status ?? lot.conventionStatus, endDate }, today);
+    if (!warning) continue;
+    const name = `«${lotTitle(lot)}» di «${lot.title}»`;
+    const title =
+      warning.kind === "expired"
+        ? `Il lotto ${name} è scaduto`
+        : warning.kind === "exhausted"
+          ? `Il lotto ${name} è esaurito`
+          : `Il lotto ${name} ha usato almeno il ${LOT_NEARLY_EXHAUSTED_PCT}% del massimale`;
+    const summary =
+      warning.kind === "expired"
+        ? `Il lotto è scaduto${endDate ? ` il ${formatDate(endDate)}` : ""}: non si accettano nuovi acquisti. Cerca uno strumento attivo per la stessa categoria.`
+        : warning.kind === "exhausted"
+          ? "Il massimale del lotto è interamente utilizzato: non si accettano nuovi acquisti. Cerca uno strumento attivo per la stessa categoria."
+          : "Il massimale del lotto sta per esaurirsi: gli acquisti potrebbero presto non essere più accettati.";
+    await transactionsSettled();
+    const inserted = await announce(db, {
+      kind: "expiry",
+      eventKey: warning.eventKey,
+      entityType: "convention_lot",
+      entityId: `${lot.conventionId}:${lot.number}`,
+      title,
+      summary,
+      path: `/convenzioni/${lot.slug}/lotti/${lot.number}`,
+      categoryId: lot.categoryId,
+      aggregatorIds: [lot.aggregatorId],
+      regions: [lot.region],
+    });
+    if (inserted) created += 1;
   }
   return created;
 }

@@ -3,11 +3,11 @@
  * shows and saves interests, frequency and follows, and unsubscribes.
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { conventions, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
+import { conventionLots, conventions, conventionWatches, deliveries, savedSearches, subscribers } from "@db/schema";
 import { getDb } from "@/lib/db";
 import { type Interests } from "./matching";
 import { linkSecret, signSubscriberToken, verifySubscriberToken, type LinkPurpose } from "./secret";
-import { type SavedSearchInput, follow, savedSearchFromQueryString, watchableConvention } from "./follows";
+import { type SavedSearchInput, type Watchable, follow, savedSearchFromQueryString, watchableConvention, watchPath, watchTitle } from "./follows";
 import { type InterestsInput, type Store, SubscriptionError, type SubscriptionOptions, checkInterests, subscriptionOptions } from "./options";
 
 /** The subscriber a signed link names, or null when the link is forged or the subscription is gone. */
@@ -27,7 +27,8 @@ export interface PreferencesView {
   frequency: "immediate" | "weekly";
   interests: Interests;
   searches: { id: number; label: string; href: string }[];
-  watches: { id: number; title: string; href: string }[];
+  /** Watched conventions and lots (`lot` set for a lot). */
+  watches: { id: number; title: string; href: string; lot: { number: number; name: string } | null }[];
   /** The same subscriber's signed unsubscribe link (the preference centre offers it as a button). */
   unsubscribeToken: string;
 }
@@ -43,9 +44,10 @@ export async function preferencesView(db: Store, subscriberId: number, secret: s
   const [searches, watches] = await Promise.all([
     db.select().from(savedSearches).where(eq(savedSearches.subscriberId, subscriberId)).orderBy(asc(savedSearches.id)),
     db
-      .select({ id: conventionWatches.id, title: conventions.title, slug: conventions.slug })
+      .select({ id: conventionWatches.id, title: conventions.title, slug: conventions.slug, lotNumber: conventionWatches.lotNumber, lotName: conventionLots.name })
       .from(conventionWatches)
       .innerJoin(conventions, eq(conventions.id, conventionWatches.conventionId))
+      .leftJoin(conventionLots, and(eq(conventionLots.conventionId, conventionWatches.conventionId), eq(conventionLots.number, conventionWatches.lotNumber)))
       .where(eq(conventionWatches.subscriberId, subscriberId))
       .orderBy(asc(conventionWatches.id)),
   ]);
@@ -56,7 +58,10 @@ export async function preferencesView(db: Store, subscriberId: number, secret: s
     frequency: row.frequency,
     interests: row.interests,
     searches: searches.map((s) => ({ id: s.id, label: s.label, href: `/convenzioni?${new URLSearchParams(s.query)}` })),
-    watches: watches.map((w) => ({ id: w.id, title: w.title, href: `/convenzioni/${w.slug}` })),
+    watches: watches.map((w) => {
+      const lot = w.lotNumber > 0 ? { number: w.lotNumber, name: w.lotName ?? `Lotto ${w.lotNumber}` } : null;
+      return { id: w.id, title: watchTitle(w.title, lot), href: watchPath(w.slug, w.lotNumber), lot };
+    }),
     unsubscribeToken: signSubscriberToken(secret, subscriberId, "disiscrizione"),
   };
 }
@@ -67,6 +72,8 @@ export interface PreferencesUpdate extends InterestsInput {
   /** Offered when the preference centre is opened from a catalog link: follow this search or convention too. */
   ricerca?: string;
   conventionId?: number;
+  /** With `conventionId`: watch this lot of it only. */
+  lotNumber?: number;
 }
 
 /** Saves the preference centre form: interests, frequency, removals and additions. */
@@ -76,7 +83,7 @@ export async function updatePreferences(subscriberId: number, update: Preference
   const [row] = await db.select({ status: subscribers.status }).from(subscribers).where(eq(subscribers.id, subscriberId));
   if (!row) throw new SubscriptionError("L'iscrizione non esiste più.");
   if (row.status !== "confirmed") throw new SubscriptionError("L'iscrizione non è attiva: iscriviti di nuovo per ricevere gli avvisi.");
-  if (update.conventionId !== undefined) await watchableConvention(update.conventionId);
+  if (update.conventionId !== undefined) await watchableConvention(update.conventionId, update.lotNumber);
   const search = update.ricerca ? await savedSearchFromQueryString(update.ricerca) : null;
   const remainingSearches = await db.select({ id: savedSearches.id }).from(savedSearches).where(eq(savedSearches.subscriberId, subscriberId));
   const remainingWatches = await db.select({ id: conventionWatches.id }).from(conventionWatches).where(eq(conventionWatches.subscriberId, subscriberId));
@@ -94,7 +101,7 @@ export async function updatePreferences(subscriberId: number, update: Preference
     db.delete(savedSearches).where(and(eq(savedSearches.subscriberId, subscriberId), inArray(savedSearches.id, update.removeSearches.length ? update.removeSearches : [-1]))),
     db.delete(conventionWatches).where(and(eq(conventionWatches.subscriberId, subscriberId), inArray(conventionWatches.id, update.removeWatches.length ? update.removeWatches : [-1]))),
   ]);
-  await follow(db, subscriberId, search, update.conventionId);
+  await follow(db, subscriberId, search, update.conventionId, update.lotNumber);
 }
 
 /** Whether a subscriber still receives alerts: "unsubscribed" covers both opting out and suppression after failures. */
@@ -144,14 +151,14 @@ export interface FormContext {
   options: SubscriptionOptions;
   /** The search offered by `?ricerca=`, when it filters anything. */
   search: SavedSearchInput | null;
-  /** The convention offered by `?convenzione=`. */
-  convention: { id: number; title: string; slug: string } | null;
+  /** The convention (or lot, with `?lotto=`) offered by `?convenzione=`. */
+  convention: Watchable | null;
   /** Why a parameter was ignored, in Italian. */
   messages: string[];
 }
 
 /** Everything the subscribe and preference forms show, from the page's query parameters. */
-export async function formContext(params: { ricerca?: string | null; convenzione?: number | null }): Promise<FormContext> {
+export async function formContext(params: { ricerca?: string | null; convenzione?: number | null; lotto?: number | null }): Promise<FormContext> {
   const messages: string[] = [];
   const options = await subscriptionOptions();
   let search: SavedSearchInput | null = null;
@@ -161,8 +168,8 @@ export async function formContext(params: { ricerca?: string | null; convenzione
   }
   let convention: FormContext["convention"] = null;
   if (params.convenzione) {
-    convention = await watchableConvention(params.convenzione).catch(() => null);
-    if (!convention) messages.push("La convenzione indicata non esiste più.");
+    convention = await watchableConvention(params.convenzione, params.lotto ?? undefined).catch(() => null);
+    if (!convention) messages.push(params.lotto ? "Il lotto indicato non esiste più." : "La convenzione indicata non esiste più.");
   }
   return { options, search, convention, messages };
 }
@@ -170,7 +177,7 @@ export async function formContext(params: { ricerca?: string | null; convenzione
 /** The preference centre's data: the subscription and the form's options (with any search or convention offered). */
 export async function openPreferences(
   subscriberId: number,
-  params: { ricerca?: string | null; convenzione?: number | null } = {},
+  params: { ricerca?: string | null; convenzione?: number | null; lotto?: number | null } = {},
 ): Promise<{ view: PreferencesView; context: FormContext } | null> {
   const view = await loadPreferences(subscriberId);
   if (!view) return null;

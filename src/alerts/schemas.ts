@@ -26,6 +26,7 @@ export const SubscribeSchema = z.object({
   consent: z.literal("si", { message: "Per iscriverti devi dare il consenso a ricevere gli avvisi." }),
   ricerca: z.string().max(2000).optional(),
   convenzione: idRule("La convenzione indicata non è valida.").optional(),
+  lotto: idRule("Il lotto indicato non è valido.").optional(),
 });
 
 export const PreferencesSchema = z.object({
@@ -34,12 +35,16 @@ export const PreferencesSchema = z.object({
   removeWatches: ids,
   ricerca: z.string().max(2000).optional(),
   convenzione: idRule("La convenzione indicata non è valida.").optional(),
+  lotto: idRule("Il lotto indicato non è valido.").optional(),
 });
 
 export const PREFERENCE_ARRAY_FIELDS = [...INTEREST_FIELDS, "removeSearches", "removeWatches"];
 
 /** `?convenzione=` on the subscribe and preference pages. */
 export const ConventionParam = idRule();
+
+/** `?lotto=` beside `?convenzione=`: watch that lot only. */
+export const LotParam = idRule().max(9999);
 
 export const FIELD_LABELS = {
   email: "Indirizzo email",
@@ -51,6 +56,7 @@ export const FIELD_LABELS = {
   consent: "Consenso",
   ricerca: "Ricerca",
   convenzione: "Convenzione",
+  lotto: "Lotto",
   removeSearches: "Ricerche salvate",
-  removeWatches: "Convenzioni seguite",
+  removeWatches: "Convenzioni e lotti seguiti",
 };

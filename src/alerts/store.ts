@@ -115,10 +115,14 @@ export function createOutboxStore(db: Database): OutboxStore {
       const createdAt = announcement.createdAt.getTime();
       // "+s.status" keeps SQLite on the primary key (id order, resumes at the cursor) instead of
       // the status index, which would read and sort every confirmed subscriber on each batch.
+      // A lot's warning ("convention_lot", entity "<convention id>:<lot number>") reaches that lot's watchers;
+      // a convention's reaches those who watch the whole convention (lot number 0).
+      const [conventionId, lotNumber] =
+        announcement.entityType === "convention_lot" ? announcement.entityId.split(":").map(Number) : [Number(announcement.entityId), 0];
       const base = await db.all<{ id: number; frequency: "immediate" | "weekly"; interests: string }>(
         announcement.kind === "expiry"
           ? sql`SELECT s.id, s.frequency, s.interests FROM convention_watches w JOIN subscribers s ON s.id = w.subscriber_id
-              WHERE w.convention_id = ${Number(announcement.entityId)} AND s.status = 'confirmed' AND s.confirmed_at <= ${createdAt} AND s.id > ${after}
+              WHERE w.convention_id = ${conventionId} AND w.lot_number = ${lotNumber} AND s.status = 'confirmed' AND s.confirmed_at <= ${createdAt} AND s.id > ${after}
               ORDER BY s.id LIMIT ${limit}`
           : sql`SELECT s.id, s.frequency, s.interests FROM subscribers s
               WHERE +s.status = 'confirmed' AND s.confirmed_at <= ${createdAt} AND s.id > ${after}

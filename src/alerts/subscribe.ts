@@ -36,6 +36,8 @@ export interface SubscribeRequest extends InterestsInput {
   /** A catalog query string to follow ("Ricevi avvisi per questa ricerca"). */
   ricerca?: string;
   conventionId?: number;
+  /** With `conventionId`: watch this lot of it only. */
+  lotNumber?: number;
   /** Set when a signed-in person subscribes from their account. */
   user?: { id: string; email: string; emailVerified: boolean };
 }
@@ -72,7 +74,7 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
   if (interests.kinds.length === 0 && !search && request.conventionId === undefined) {
     throw new SubscriptionError("Scegli almeno un tipo di avviso.", "kinds");
   }
-  if (request.conventionId !== undefined) await watchableConvention(request.conventionId);
+  if (request.conventionId !== undefined) await watchableConvention(request.conventionId, request.lotNumber);
   const db = await getDb();
   const cfg = config();
   const secret = await linkSecret(db);
@@ -85,13 +87,14 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
   const verifiedUser = request.user && request.user.emailVerified && request.user.email.toLowerCase() === email ? request.user : undefined;
   if (existing && existing.status === "confirmed") {
     if (verifiedUser) {
-      await follow(db, existing.id, search, request.conventionId);
+      await follow(db, existing.id, search, request.conventionId, request.lotNumber);
       return "confirmed";
     }
     // The link carries the search or convention asked for, so the preference centre offers to add it.
     const offer = new URLSearchParams();
     if (search) offer.set("ricerca", new URLSearchParams(search.query).toString());
     if (request.conventionId !== undefined) offer.set("convenzione", String(request.conventionId));
+    if (request.conventionId !== undefined && request.lotNumber !== undefined) offer.set("lotto", String(request.lotNumber));
     const preferences = `${subscriberLinks(cfg.siteUrl, secret, existing.id).preferences}${offer.size ? `&${offer}` : ""}`;
     await queueMail(db, "subscription_already_active", buildAlreadySubscribedMessage({ siteUrl: cfg.siteUrl }, email, preferences));
     return "check-inbox";
@@ -126,7 +129,7 @@ export async function subscribe(request: SubscribeRequest, client: { ip: string 
       .values(values)
       .onConflictDoUpdate({ target: subscribers.email, set: values })
       .returning({ id: subscribers.id });
-    await follow(tx, row!.id, search, request.conventionId);
+    await follow(tx, row!.id, search, request.conventionId, request.lotNumber);
     if (verifiedUser) {
       await queueWelcome(tx, row!.id, secret);
     } else {
@@ -183,7 +186,7 @@ async function queueWelcome(tx: Store, subscriberId: number, secret: string): Pr
     return narrow.length ? `${ANNOUNCEMENT_KIND_LABELS[k]} (${narrow.join("; ")})` : ANNOUNCEMENT_KIND_LABELS[k];
   });
   topics.push(...view.searches.map((s) => `Ricerca salvata: ${s.label}`));
-  topics.push(...view.watches.map((w) => `Scadenza e massimale di «${w.title}»`));
+  topics.push(...view.watches.map((w) => (w.lot ? `Esaurimento e scadenza di «${w.title}»` : `Scadenza e massimale di «${w.title}»`)));
   const cfg = config();
   await queueMail(tx, "subscription_welcome", buildWelcomeMessage({ siteUrl: cfg.siteUrl }, view.email, { topics, frequency: view.frequency }, subscriberLinks(cfg.siteUrl, secret, subscriberId)));
 }

@@ -16,12 +16,14 @@ import {
   jointInitiativePartners,
   jointInitiatives,
   tools,
+  type ConventionStatus,
 } from "@db/schema";
 import type { Actor } from "@/lib/audit";
 import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
 import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
+import { STATUS_SLUGS } from "./labels";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
 export type { FormValues };
@@ -82,6 +84,13 @@ const euroText = (cents: number | null) => (cents === null ? "" : String(cents /
 
 // ---- Conventions -----------------------------------------------------------
 
+/** A lot status typed as in catalog URLs (attiva, esaurita…); anything else is left for the schema to refuse. */
+function statusFromSlug(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const found = (Object.entries(STATUS_SLUGS) as [ConventionStatus, string][]).find(([, slug]) => slug === value.toLowerCase());
+  return found ? found[0] : value;
+}
+
 export const CONVENTION_LABELS: Record<string, string> = {
   title: "Titolo",
   slug: "Indirizzo (slug)",
@@ -124,13 +133,18 @@ export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCo
       used: euro(v.used),
       orderingUrl: optional(v.orderingUrl),
       example: v.example === "1",
-      lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling]) => ({
+      lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling, cig, used, status, startDate, endDate]) => ({
         number: integer(number),
         name: optional(name),
         region: optional(region),
         territory: territory ?? "",
         supplier: optional(supplier),
         ceiling: euro(ceiling),
+        cig: optional(cig)?.toUpperCase(),
+        used: euro(used),
+        status: statusFromSlug(optional(status)),
+        startDate: optional(startDate),
+        endDate: optional(endDate),
       })),
     };
   },
@@ -160,7 +174,13 @@ export async function conventionFormValues(id: number): Promise<FormValues | nul
     used: euroText(c.usedValue),
     orderingUrl: c.orderingUrl ?? "",
     example: c.isExample ? "1" : "",
-    lots: lots.map((l) => [l.number, l.name, l.region, l.territory, l.supplier ?? "", euroText(l.ceilingValue)].join(" | ")).join("\n"),
+    lots: lots
+      .map((l) =>
+        [l.number, l.name, l.region, l.territory, l.supplier ?? "", euroText(l.ceilingValue), l.cig ?? "", euroText(l.usedValue), l.status ? STATUS_SLUGS[l.status] : "", l.startDate ?? "", l.endDate ?? ""]
+          .join(" | ")
+          .replace(/( \| )+$/, ""),
+      )
+      .join("\n"),
   };
 }
 

@@ -77,3 +77,18 @@ export {
   type CatalogCodec,
   type FormValues,
 } from "./forms";
+export { instrumentState, joiningRule, RESERVED_CATEGORIES, ENERGY_AND_TELECOM_CATEGORIES, type InstrumentState, type ActionKind, type Joining } from "./instrument-states";
+export {
+  lotView,
+  lotViews,
+  lotTitle,
+  getLotPage,
+  compareLots,
+  comparisonSummary,
+  effectiveLotStatus,
+  monthsBetween,
+  LOT_NEARLY_EXHAUSTED_PCT,
+  type LotView,
+  type ComparisonLot,
+  type LotComparison,
+} from "./lots";

@@ -4,7 +4,8 @@ import { slugParam } from "@/lib/field-rules";
 import { getDb } from "@/lib/db";
 import { spellingSuggestion } from "./fts";
 import { catalogQueryString, parseCatalogQuery, type CatalogQuery } from "./params";
-import { catalogFacets, compareConventions, countConventions, relaxations, searchConventions, type CatalogFacets, type Comparison, type Relaxation, type SearchResult } from "./search";
+import { catalogFacets, countConventions, relaxations, searchConventions, type CatalogFacets, type Relaxation, type SearchResult } from "./search";
+import { compareLots, type LotComparison } from "./lots";
 import { getCatalogFilters, getCategory } from "./read";
 import { REGIONS } from "./labels";
 
@@ -80,8 +81,8 @@ export async function getCatalogPage(params: URLSearchParams): Promise<CatalogPa
 
 
 /**
- * The comparison page: national and regional instruments for a category and
- * a region, or only the form (with messages) while either is missing.
+ * The comparison page: the national and regional lots for a category and a
+ * region, row by row, or only the form (with messages) while either is missing.
  */
 export async function getComparisonPage(params: URLSearchParams) {
   const messages: string[] = [];
@@ -92,7 +93,7 @@ export async function getComparisonPage(params: URLSearchParams) {
   const validCategory = categoria !== undefined && slugParam.safeParse(categoria).success;
   const [filters, category] = await Promise.all([getCatalogFilters(), validCategory ? getCategory(categoria) : null]);
   if (categoria && !category) messages.push("La categoria indicata non esiste: scegline una dall'elenco.");
-  const comparison: Comparison | null = category && region ? await compareConventions(category.id, region) : null;
+  const comparison: LotComparison | null = category && region ? await compareLots(category.id, category.name, region) : null;
   return { category, region, messages, comparison, filters };
 }
 

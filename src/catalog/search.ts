@@ -19,6 +19,12 @@ export interface LotSummary {
   territory: string;
   supplier: string | null;
   ceilingValue: number | null;
+  cig: string | null;
+  usedValue: number | null;
+  /** The lot's own status, or null when it follows the convention's (see `lotView`). */
+  status: ConventionStatus | null;
+  startDate: string | null;
+  endDate: string | null;
 }
 
 /** A convention as listed in the catalog, open data and comparison. */
@@ -179,6 +185,11 @@ export const LOT_COLUMNS = {
   territory: conventionLots.territory,
   supplier: conventionLots.supplier,
   ceilingValue: conventionLots.ceilingValue,
+  cig: conventionLots.cig,
+  usedValue: conventionLots.usedValue,
+  status: conventionLots.status,
+  startDate: conventionLots.startDate,
+  endDate: conventionLots.endDate,
 };
 
 /** Loads the lots of many conventions in one query and attaches them. */

@@ -57,6 +57,12 @@ export const LotSeed = z.object({
   territory: z.string().default(""),
   supplier: z.string().min(2).optional(),
   ceiling: Euro.optional(),
+  cig: z.string().regex(/^[0-9A-Z]{10}$/, "il CIG è formato da 10 caratteri (cifre e lettere maiuscole)").optional(),
+  used: Euro.optional(),
+  /** The lot's own status when it differs from the convention's (a lot can run out before the others). */
+  status: z.enum(CONVENTION_STATUSES, { message: `deve essere uno tra: ${CONVENTION_STATUSES.join(", ")}` }).optional(),
+  startDate: IsoDate.optional(),
+  endDate: IsoDate.optional(),
 });
 
 export const ConventionSeed = z
@@ -93,6 +99,15 @@ export const ConventionSeed = z
     for (const [i, lot] of c.lots.entries()) {
       if (numbers.has(lot.number)) ctx.addIssue({ code: "custom", path: ["lots", i, "number"], message: `il lotto ${lot.number} è ripetuto` });
       numbers.add(lot.number);
+      if (lot.startDate && lot.endDate && lot.endDate < lot.startDate) {
+        ctx.addIssue({ code: "custom", path: ["lots", i, "endDate"], message: "la fine del lotto non può precedere l'inizio" });
+      }
+      if (lot.used !== undefined && lot.ceiling === undefined) {
+        ctx.addIssue({ code: "custom", path: ["lots", i, "ceiling"], message: "indica il massimale del lotto se indichi l'importo utilizzato" });
+      }
+      if (lot.used !== undefined && lot.ceiling !== undefined && lot.used > lot.ceiling) {
+        ctx.addIssue({ code: "custom", path: ["lots", i, "used"], message: "l'importo utilizzato supera il massimale del lotto" });
+      }
     }
   });
 

@@ -137,6 +137,11 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       territory: l.territory,
       supplier: l.supplier ?? null,
       ceilingValue: cents(l.ceiling),
+      cig: l.cig ?? null,
+      usedValue: cents(l.used),
+      status: l.status ?? null,
+      startDate: l.startDate ?? null,
+      endDate: l.endDate ?? null,
     }));
 
     let id: number;

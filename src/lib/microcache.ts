@@ -41,7 +41,7 @@ export const KNOWN_QUERY_PARAMETERS = new Set([
   "aggiornato", "al", "anno", "attivazione-al", "attivazione-dal", "azione", "categoria", "codice", "completata",
   "convenzione", "cpv", "dal", "dopo", "eliminato", "esito", "fornitore", "frequency", "importato", "invia-prova", "numero",
   "ordina", "pagina", "partners", "persona", "preferenze", "prova", "q", "regione", "revocato", "ricerca",
-  "ritentati", "ritira", "ritirato", "salvato", "scadenza", "scadenza-al", "scadenza-dal", "separatore", "soggetto",
+  "ritentati", "ritira", "lotto", "ritirato", "salvato", "scadenza", "scadenza-al", "scadenza-dal", "separatore", "soggetto",
   "stato", "t", "tag", "tentativo", "tipo", "token", "vista",
 ]);
 

@@ -40,21 +40,6 @@ describe("the catalog in a browser", () => {
     await page.close();
   });
 
-  test("shows the national and the regional offer side by side", async ({ context, url }) => {
-    const page = await context.newPage();
-    await page.goto(url("/convenzioni/confronto"));
-    await page.getByLabel("Categoria").selectOption("pulizia-uffici");
-    await page.getByLabel("Regione").selectOption("Lombardia");
-    await page.getByRole("button", { name: "Confronta" }).click();
-    await page.waitForURL(/regione=Lombardia/);
-    const national = page.locator("section", { has: page.getByRole("heading", { name: "Offerta nazionale" }) });
-    const regional = page.locator("section", { has: page.getByRole("heading", { name: "Offerta in Lombardia" }) });
-    expect(await national.textContent()).toContain("Consip");
-    expect(await regional.textContent()).toContain("Servizi di pulizia uffici a ridotto impatto ambientale");
-    expect(await regional.textContent()).not.toContain("Consip S.p.A.");
-    await page.close();
-  });
-
   test("answers bad query strings with a normal page that names the error instead of widening the search", async ({ url }) => {
     for (const query of ["stato=sospesa", "pagina=99999", `q=${"a".repeat(500)}`, "q=%22%20OR%201%3D1--&regione=%3Cscript%3E", "cpv=abc", "scadenza-al=31-12-2026"]) {
       const response = await fetch(url(`/convenzioni?${query}`));

@@ -112,7 +112,7 @@ describe("the site shell", () => {
   test("offers no order button on an example convention", async ({ site }) => {
     const html = await (await fetch(new URL("/convenzioni/esempio-pulizia-uffici-consip-nazionale", site.baseUrl))).text();
     const main = html.slice(html.indexOf("<main"), html.indexOf("</main>"));
-    expect(main).not.toContain("Vai alla piattaforma degli ordini");
+    expect(main).not.toContain("Ordina sulla piattaforma");
     expect(main).not.toContain("example.org");
     expect(main).toContain("esempio dimostrativo");
     const real = await (await fetch(new URL("/convenzioni/vigilanza-armata-cm-milano", site.baseUrl))).text();

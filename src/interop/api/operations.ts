@@ -8,7 +8,8 @@ import type { z } from "zod";
 import { categories, categoryCpvCodes, pressReleases } from "@db/schema";
 import { getPlansPage, listAggregators, listInitiatives } from "@/catalog/read";
 import { parseCatalogQuery } from "@/catalog";
-import { conventionSummaries, searchConventions, type ConventionSummary } from "@/catalog";
+import { conventionSummaries, lotViews, searchConventions, type ConventionSummary } from "@/catalog";
+import { todayInItaly } from "@/lib/dates";
 import { currentVersions } from "@/learning/courses";
 import { getDb } from "@/lib/db";
 import { absoluteUrl } from "@/lib/http";
@@ -97,7 +98,20 @@ function conventionView(c: ConventionSummary): z.infer<typeof S.Convention> {
     aggregator: { id: c.aggregator.id, name: c.aggregator.name },
     category: c.category,
     regions: c.regions,
-    lots: c.lots.map((l) => ({ number: l.number, name: l.name, region: l.region, territory: l.territory, supplier: l.supplier, ceilingEuro: euro(l.ceilingValue) })),
+    lots: lotViews(c, todayInItaly()).map((l) => ({
+      number: l.number,
+      name: l.name,
+      region: l.region,
+      territory: l.territory,
+      supplier: l.supplier,
+      ceilingEuro: euro(l.ceilingValue),
+      cig: l.cig,
+      usedEuro: euro(l.usedValue),
+      status: l.status,
+      startDate: l.startDate,
+      endDate: l.endDate,
+      url: absoluteUrl(l.path),
+    })),
   };
 }
 

@@ -78,6 +78,12 @@ export const Lot = z.object({
   territory: z.string(),
   supplier: z.string().nullable(),
   ceilingEuro: z.number().nullable(),
+  cig: z.string().nullable(),
+  usedEuro: z.number().nullable(),
+  status: z.enum(CONVENTION_STATUSES).describe("Stato del lotto oggi: il suo, o quello della convenzione; esaurito o scaduto quando lo è. / The lot's status today."),
+  startDate: date,
+  endDate: date,
+  url: z.url().describe("Pagina del lotto. / The lot's page."),
 });
 
 export const Convention = z.object({

@@ -190,7 +190,11 @@ function conventionRelease(c: ConventionSummary, ctx: Context, links: Links): Re
   const suppliers = new Map<string, string>();
   for (const lot of c.lots) if (lot.supplier) suppliers.set(supplierPartyId(lot.supplier), lot.supplier);
   const awarded = c.status !== "planned" && c.status !== "tender_in_progress" && suppliers.size > 0;
-  const lotStatus = TENDER_STATUS[c.status];
+  // A lot with its own dates has its own contract period; otherwise the convention's applies.
+  const lotPeriod = (l: ConventionSummary["lots"][number]) =>
+    l.startDate || l.endDate
+      ? { startDate: italianDateTime(l.startDate ?? c.startDate ?? l.endDate!), endDate: (l.endDate ?? c.endDate) ? italianDateTime((l.endDate ?? c.endDate)!, true) : undefined }
+      : undefined;
   const release = {
     ocid,
     id: releaseId(ocid, c.updatedAt),
@@ -215,8 +219,9 @@ function conventionRelease(c: ConventionSummary, ctx: Context, links: Links): Re
         id: String(l.number),
         title: l.name,
         description: [l.region, l.territory].filter(Boolean).join(" – "),
-        status: lotStatus,
+        status: TENDER_STATUS[l.status ?? c.status],
         value: euro(l.ceilingValue),
+        contractPeriod: lotPeriod(l),
       })),
       documents: [
         { id: "pagina", title: `Scheda su ${SITE_NAME}`, url: absoluteUrl(`/convenzioni/${c.slug}`), format: "text/html", language: "it" },
