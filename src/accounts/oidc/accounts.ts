@@ -85,7 +85,8 @@ export async function completeIdentitySignIn(identity: VerifiedIdentity, cookies
     await recordAudit(tx, { id: userId, label: `${name} (learner)` }, "account.sign_in", { type: "user", id: userId }, details);
     return { userId, created: true, linked: false };
   });
-  await startSession(result.userId, cookies);
+  // Linking happens in a session that is already open; a sign-in opens one.
+  if (!result.linked) await startSession(result.userId, cookies);
   return result;
 }
 
