@@ -186,11 +186,7 @@ describe("SPID/CIE sign-in over HTTP", () => {
     jar.store(site.baseUrl, new Response(null, { headers: { "set-cookie": `${name}=${value}; Path=/` } }));
     const settings = await (await jar.fetch(`${site.baseUrl}/account`)).text();
     expect(settings).toContain("Collega SPID");
-    const started = await jar.fetch(`${site.baseUrl}/accesso/spid/avvia`, {
-      method: "POST",
-      body: new URLSearchParams({ gestore: federation.spid.entityId }),
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: site.baseUrl },
-    });
+    const started = await jar.fetch(`${site.baseUrl}/accesso/spid/avvia?gestore=${encodeURIComponent(federation.spid.entityId)}&collega=1`);
     expect(started.status).toBe(303);
     const callback = await walkProvider(jar, started.headers.get("location")!, federation.spid, { login: "anna" });
     const linked = await jar.fetch(callback);
@@ -207,6 +203,12 @@ describe("SPID/CIE sign-in over HTTP", () => {
     expect(await conn.db.select().from(userIdentities).where(eq(userIdentities.userId, person.id))).toEqual([]);
     const audit = await conn.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.entityId, person.id));
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["account.identity_link", "account.sign_in", "account.identity_unlink"]));
+  });
+
+  it("sends a visitor who is not signed in to the sign-in page instead of linking", async () => {
+    const response = await fetch(`${site.baseUrl}/accesso/spid/avvia?gestore=${encodeURIComponent(federation.spid.entityId)}&collega=1`, { redirect: "manual" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/accedi?dopo=/account");
   });
 
   it("keeps one way in: an account made with SPID cannot unlink it until it has a password", async () => {
