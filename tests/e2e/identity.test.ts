@@ -10,6 +10,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe } from "vitest";
 import { userIdentities, users } from "@db/schema";
+import { createUserWithRole } from "../helpers/auth";
 import { expect, expectNoAxeViolations, test as base } from "../helpers/e2e";
 import { startTestFederation, type TestFederation } from "../helpers/identity";
 
@@ -69,6 +70,29 @@ describe("SPID and CIE sign-in in the browser", () => {
     expect(user).toMatchObject({ name: "Giulia Bianchi" });
     const [identity] = await siteDb.db.select().from(userIdentities).where(eq(userIdentities.userId, user!.id));
     expect(identity).toMatchObject({ fiscalNumber: "BNCGLI85M41F205X", lastMethod: "cie", lastAcr: "CieL2" });
+    await context.close();
+  });
+
+  test("links SPID to an email-and-password account from the account page", async ({ site, siteDb, federation, newContext, url }) => {
+    await federation.onboard(site.baseUrl);
+    const person = await createUserWithRole("learner", { email: "anna.lavoro@prova.example.it", name: "Anna Verdi" });
+    const context = await newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(url("/accedi"));
+    await page.getByLabel("Indirizzo email").fill(person.email);
+    await page.getByLabel("Password").fill(person.password);
+    await page.getByRole("button", { name: "Accedi", exact: true }).click();
+    await page.waitForURL(url("/account"));
+    await page.locator("summary", { hasText: "Collega SPID" }).click();
+    await shot(page, "account-collega-1366");
+    await page.getByRole("link", { name: "SPID di prova" }).click();
+    await page.getByLabel("Nome utente").fill("anna");
+    await page.getByRole("button", { name: "Entra" }).click();
+    await page.getByRole("button", { name: "Autorizza" }).click();
+    await page.waitForURL(url("/account?esito=identita-collegata"));
+    await expect(page.getByText("Identità digitale collegata").count()).resolves.toBe(1);
+    const [identity] = await siteDb.db.select().from(userIdentities).where(eq(userIdentities.userId, person.id));
+    expect(identity).toMatchObject({ fiscalNumber: "VRDNNA90C45L219K", lastMethod: "spid" });
     await context.close();
   });
 
