@@ -119,7 +119,7 @@ const EnvSchema = z.object({
   CIE_PROVIDER: providerList.optional(),
   /** Level of assurance requested from SPID providers. */
   SPID_ACR: z.enum(["SpidL1", "SpidL2", "SpidL3"], { message: "deve essere SpidL1, SpidL2 oppure SpidL3" }).default("SpidL2"),
-  /** Level of assurance requested from the CIE provider. */
+  /** Level of assurance requested from the CIE provider (sent as the same acr URIs as SPID, as the SPID/CIE OIDC rules define). */
   CIE_ACR: z.enum(["CieL1", "CieL2", "CieL3"], { message: "deve essere CieL1, CieL2 oppure CieL3" }).default("CieL2"),
   ALERTS_RETRY_BASE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(10, "deve essere almeno 10").max(86_400_000, "deve essere al massimo 86400000").default(60_000),
 });
@@ -149,12 +149,12 @@ export interface IdentityConfig {
   authorityHints: string[];
   spidProviders: IdentityProviderConfig[];
   cieProvider: IdentityProviderConfig | null;
-  /** The acr value requested from SPID providers (a URI) and from the CIE provider. */
+  /** The acr values requested from SPID providers and from the CIE provider: both are the SpidL1–3 URIs of the SPID/CIE OIDC rules. */
   spidAcr: string;
   cieAcr: string;
 }
 
-/** The SPID levels of assurance, as the acr values of the SPID OIDC technical rules. */
+/** The levels of assurance as acr values; the SPID/CIE OIDC technical rules use these URIs for CIE id as well. */
 export const SPID_ACR_VALUES = { SpidL1: "https://www.spid.gov.it/SpidL1", SpidL2: "https://www.spid.gov.it/SpidL2", SpidL3: "https://www.spid.gov.it/SpidL3" } as const;
 
 /** The ocid prefix used when OCDS_PREFIX is not set: clearly not one the Open Contracting Partnership assigned. */
@@ -220,7 +220,7 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
           spidProviders: parsed.SPID_PROVIDERS ?? [],
           cieProvider: parsed.CIE_PROVIDER?.[0] ?? null,
           spidAcr: SPID_ACR_VALUES[parsed.SPID_ACR],
-          cieAcr: parsed.CIE_ACR,
+          cieAcr: SPID_ACR_VALUES[`SpidL${parsed.CIE_ACR.slice(-1)}` as keyof typeof SPID_ACR_VALUES],
         };
   return {
     ...parsed,

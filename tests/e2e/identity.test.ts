@@ -69,7 +69,7 @@ describe("SPID and CIE sign-in in the browser", () => {
     const [user] = await siteDb.db.select().from(users).where(eq(users.email, "giulia.bianchi@prova.example.it"));
     expect(user).toMatchObject({ name: "Giulia Bianchi" });
     const [identity] = await siteDb.db.select().from(userIdentities).where(eq(userIdentities.userId, user!.id));
-    expect(identity).toMatchObject({ fiscalNumber: "BNCGLI85M41F205X", lastMethod: "cie", lastAcr: "CieL2" });
+    expect(identity).toMatchObject({ fiscalNumber: "BNCGLI85M41F205X", lastMethod: "cie", lastAcr: "https://www.spid.gov.it/SpidL2" });
     await context.close();
   });
 

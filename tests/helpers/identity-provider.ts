@@ -21,7 +21,8 @@ import { close, newSigningKey, serve, signStatement, tamper, type TrustAnchor } 
 
 export const FISCAL_NUMBER = "https://attributes.eid.gov.it/fiscal_number";
 export const SPID_ACRS = ["https://www.spid.gov.it/SpidL1", "https://www.spid.gov.it/SpidL2", "https://www.spid.gov.it/SpidL3"];
-export const CIE_ACRS = ["CieL1", "CieL2", "CieL3"];
+/** CIE id uses the same acr URIs as SPID (SPID/CIE OIDC technical rules). */
+export const CIE_ACRS = SPID_ACRS;
 
 export interface TestPerson {
   given_name: string;

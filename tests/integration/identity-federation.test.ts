@@ -96,7 +96,7 @@ describe("SPID/CIE relying party (domain level)", () => {
     const identity = await finishSignIn(spid.callback.searchParams, spid.started.state);
     expect(identity).toMatchObject({ method: "spid", acr: "https://www.spid.gov.it/SpidL2", givenName: "Mario", familyName: "Rossi", email: "mario.rossi@prova.example.it", fiscalNumber: "RSSMRA80A01H501U" });
     const cie = await signInWith("cie", "giulia");
-    expect(await finishSignIn(cie.callback.searchParams, cie.started.state)).toMatchObject({ method: "cie", acr: "CieL2", givenName: "Giulia", fiscalNumber: "BNCGLI85M41F205X" });
+    expect(await finishSignIn(cie.callback.searchParams, cie.started.state)).toMatchObject({ method: "cie", acr: "https://www.spid.gov.it/SpidL2", givenName: "Giulia", fiscalNumber: "BNCGLI85M41F205X" });
   });
 
   it("ends a sign-in started before a key rotation", async () => {

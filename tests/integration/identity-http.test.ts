@@ -100,7 +100,7 @@ describe("SPID/CIE sign-in over HTTP", () => {
     const again = await signIn(new CookieJar(), "mario", { provider: "cie" });
     expect(again.response.headers.get("location")).toBe("/account");
     const [identity] = await conn.db.select().from(userIdentities).where(eq(userIdentities.fiscalNumber, "RSSMRA80A01H501U"));
-    expect(identity).toMatchObject({ userId: user!.id, lastMethod: "cie", lastAcr: "CieL2" });
+    expect(identity).toMatchObject({ userId: user!.id, lastMethod: "cie", lastAcr: "https://www.spid.gov.it/SpidL2" });
   });
 
   it("refuses a replayed state", async () => {

@@ -25,7 +25,7 @@ describe("parseConfig", () => {
   it("leaves SPID/CIE off unless trust anchors are configured, and reads the providers and levels", () => {
     expect(parseConfig({}, "/srv").identity).toBeNull();
     const cfg = parseConfig(
-      { IDENTITY_TRUST_ANCHORS: "https://ta.example/, https://ta2.example", SPID_PROVIDERS: "https://idp.example/|Gestore di prova, https://idp2.example", CIE_PROVIDER: "https://cie.example", SPID_ACR: "SpidL3" },
+      { IDENTITY_TRUST_ANCHORS: "https://ta.example/, https://ta2.example", SPID_PROVIDERS: "https://idp.example/|Gestore di prova, https://idp2.example", CIE_PROVIDER: "https://cie.example", SPID_ACR: "SpidL3", CIE_ACR: "CieL3" },
       "/srv",
     );
     expect(cfg.identity).toEqual({
@@ -37,7 +37,7 @@ describe("parseConfig", () => {
       ],
       cieProvider: { entityId: "https://cie.example", name: null },
       spidAcr: "https://www.spid.gov.it/SpidL3",
-      cieAcr: "CieL2",
+      cieAcr: "https://www.spid.gov.it/SpidL3",
     });
   });
 

@@ -37,11 +37,13 @@ export const FISCAL_NUMBER_CLAIM = "https://attributes.eid.gov.it/fiscal_number"
 const FETCH_TIMEOUT_MS = 10_000;
 const SIGNING_ALGORITHMS = ["RS256", "RS512", "ES256", "ES384", "ES512", "PS256", "PS512"];
 
-/** SPID levels in increasing order; a provider may assert a higher level than asked, never a lower one. */
-const ACR_ORDER: Record<IdentityMethod, string[]> = {
-  spid: ["https://www.spid.gov.it/SpidL1", "https://www.spid.gov.it/SpidL2", "https://www.spid.gov.it/SpidL3"],
-  cie: ["CieL1", "CieL2", "CieL3"],
-};
+/**
+ * Levels of assurance in increasing order (the same URIs for SPID and CIE id,
+ * as the SPID/CIE OIDC rules define them); a provider may assert a higher
+ * level than asked, never a lower one.
+ */
+const LEVELS = ["https://www.spid.gov.it/SpidL1", "https://www.spid.gov.it/SpidL2", "https://www.spid.gov.it/SpidL3"];
+const ACR_ORDER: Record<IdentityMethod, string[]> = { spid: LEVELS, cie: LEVELS };
 
 export function identityConfig(): IdentityConfig {
   const identity = config().identity;
