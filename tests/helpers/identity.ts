@@ -22,7 +22,9 @@ export interface TestFederation {
   close(): Promise<void>;
 }
 
-const PEOPLE = { mario: MARIO, giulia: GIULIA, anna: ANNA };
+export const LUCA: TestPerson = { given_name: "Luca", family_name: "Neri", email: "luca.neri@prova.example.it", [FISCAL_NUMBER]: "TINIT-LCUNRI75D12H501Z" };
+
+const PEOPLE = { mario: MARIO, giulia: GIULIA, anna: ANNA, luca: LUCA };
 
 export async function startTestFederation(): Promise<TestFederation> {
   const anchor = await startTrustAnchor();

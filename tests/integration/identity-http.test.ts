@@ -211,6 +211,24 @@ describe("SPID/CIE sign-in over HTTP", () => {
     expect(response.headers.get("location")).toBe("/accedi?dopo=/account");
   });
 
+  it("lets an account made with CIE download its data, identity included, and delete itself without a password", async () => {
+    const fresh = new CookieJar();
+    const { response } = await signIn(fresh, "luca", { provider: "cie" });
+    expect(response.headers.get("location")).toBe("/account?esito=benvenuto");
+    const data = await (await fresh.fetch(`${site.baseUrl}/account/dati`)).json();
+    expect(data.identity).toMatchObject({ fiscalNumber: "LCUNRI75D12H501Z", givenName: "Luca", familyName: "Neri", lastMethod: "cie" });
+    const form = await (await fresh.fetch(`${site.baseUrl}/account/elimina`)).text();
+    expect(form).toContain("ELIMINA");
+    expect(form).not.toContain('name="currentPassword"');
+    const post = (fields: Record<string, string>) =>
+      fresh.fetch(`${site.baseUrl}/account/elimina`, { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded", origin: site.baseUrl } });
+    expect((await post({ conferma: "elimina adesso" })).status).toBe(422);
+    const deleted = await post({ conferma: "ELIMINA" });
+    expect(deleted.status).toBe(303);
+    expect(await conn.db.select().from(users).where(eq(users.email, "luca.neri@prova.example.it"))).toEqual([]);
+    expect(await conn.db.select().from(userIdentities).where(eq(userIdentities.fiscalNumber, "LCUNRI75D12H501Z"))).toEqual([]);
+  });
+
   it("keeps one way in: an account made with SPID cannot unlink it until it has a password", async () => {
     const jar = new CookieJar();
     await signIn(jar, "mario");
