@@ -4,13 +4,15 @@
  * configuration, trust-chain resolution, the whole code flow, key rotation
  * during a sign-in, and ID tokens built by hand for the at_hash checks.
  */
+import { spawnSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { overrideConfig } from "@/config";
-import { entityConfiguration, finishSignIn, resolveTrustChain, rotateKeys, SignInProblem, startSignIn, verifyIdToken } from "@/accounts";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { entityConfiguration, finishSignIn, publishedKeys, resolveTrustChain, RETIRED_KEY_GRACE_MS, rotateKeys, SignInProblem, startSignIn, verifyIdToken } from "@/accounts";
+import { identityKeys } from "@db/schema";
+import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
 import { CookieJar, startTestFederation, walkProvider, type TestFederation } from "../helpers/identity";
 import { FISCAL_NUMBER } from "../helpers/identity-provider";
 
@@ -103,6 +105,32 @@ describe("SPID/CIE relying party (domain level)", () => {
     const { started, callback } = await signInWith("spid");
     await rotateKeys(["sig", "enc"]);
     expect((await finishSignIn(callback.searchParams, started.state)).fiscalNumber).toBe("RSSMRA80A01H501U");
+  });
+
+  it("rotates keys from the command line, keeping the retired ones published", async () => {
+    const before = JSON.parse(Buffer.from((await entityConfiguration()).split(".")[1]!, "base64url").toString());
+    const sigBefore = before.metadata.openid_relying_party.jwks.keys.filter((k: { use: string }) => k.use === "sig");
+    const oldSig = sigBefore[0].kid;
+    const run = (args: string[]) =>
+      spawnSync(`${ROOT}/node_modules/.bin/tsx`, ["src/cli/identity-rotate-keys.ts", ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, encoding: "utf8", timeout: 60_000 });
+    const rotated = run([]);
+    expect(rotated.status, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/identity:rotate-keys: nuove chiavi: sig [\w-]+, enc [\w-]+/);
+    const bad = run(["--tutte"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("Uso: npm run identity:rotate-keys");
+    const rows = await db.db.select().from(identityKeys);
+    expect(rows.filter((row) => row.use === "sig" && !row.retiredAt)).toHaveLength(1);
+    expect(rows.find((row) => row.kid === oldSig)!.retiredAt).not.toBeNull();
+    const after = JSON.parse(Buffer.from((await entityConfiguration()).split(".")[1]!, "base64url").toString());
+    const sigKids = after.metadata.openid_relying_party.jwks.keys.filter((k: { use: string }) => k.use === "sig").map((k: { kid: string }) => k.kid);
+    // The new active key first, then every retired key still within its grace period, the one just retired included.
+    expect(sigKids).toHaveLength(sigBefore.length + 1);
+    expect(sigKids[1]).toBe(oldSig);
+    expect(sigKids[0]).not.toBe(oldSig);
+    // Past the grace period only the active keys are published.
+    const later = await publishedKeys(new Date(Date.now() + RETIRED_KEY_GRACE_MS + 60_000));
+    expect(later.map((key) => key.use).sort()).toEqual(["enc", "federation", "sig"]);
   });
 
   it("refuses a replayed state", async () => {
