@@ -54,6 +54,30 @@ const providerList = z
     return providers;
   });
 
+/** Trust marks the trust anchors issued to the site (compact JWTs, comma-separated), published in its entity configuration. */
+const trustMarkList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const marks: { id: string; trust_mark: string; sub: string }[] = [];
+    for (const jwt of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      let payload: Record<string, unknown> | null = null;
+      try {
+        const parts = jwt.split(".");
+        if (parts.length === 3) payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+      } catch {
+        payload = null;
+      }
+      const id = payload?.trust_mark_type ?? payload?.id;
+      if (!payload || typeof id !== "string" || typeof payload.sub !== "string") {
+        ctx.addIssue({ code: "custom", message: "deve essere un elenco separato da virgole di trust mark (JWT firmati dal trust anchor, con id e sub)" });
+        return z.NEVER;
+      }
+      marks.push({ id, trust_mark: jwt, sub: payload.sub });
+    }
+    return marks;
+  });
+
 const EnvSchema = z.object({
   DATABASE_URL: libsqlUrl.default("file:data/aggrega.db"),
   DATABASE_AUTH_TOKEN: z.string().trim().min(1).optional(),
@@ -113,6 +137,8 @@ const EnvSchema = z.object({
   IDENTITY_TRUST_ANCHORS: entityIdList.optional(),
   /** The superiors named in the site's entity configuration; by default the trust anchors. */
   IDENTITY_AUTHORITY_HINTS: entityIdList.optional(),
+  /** Trust marks issued to the site at onboarding, published in its entity configuration. */
+  IDENTITY_TRUST_MARKS: trustMarkList.optional(),
   /** SPID identity providers listed under «Entra con SPID». */
   SPID_PROVIDERS: providerList.optional(),
   /** The CIE identity provider behind «Entra con CIE». */
@@ -148,6 +174,8 @@ export interface IdentityConfig {
   trustAnchors: string[];
   authorityHints: string[];
   spidProviders: IdentityProviderConfig[];
+  /** Trust marks of the site, as published in `trust_marks`. */
+  trustMarks: { id: string; trust_mark: string }[];
   cieProvider: IdentityProviderConfig | null;
   /** The acr values requested from SPID providers and from the CIE provider: both are the SpidL1–3 URIs of the SPID/CIE OIDC rules. */
   spidAcr: string;
@@ -211,6 +239,11 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
   if ((parsed.CIE_PROVIDER?.length ?? 0) > 1) {
     throw new ConfigError(`Configurazione non valida: CIE_PROVIDER deve indicare un solo provider (valore ricevuto: ${JSON.stringify(env.CIE_PROVIDER ?? "")}).`);
   }
+  const trustMarks = parsed.IDENTITY_TRUST_MARKS ?? [];
+  const foreign = trustMarks.find((mark) => mark.sub.replace(/\/+$/, "") !== siteUrl);
+  if (foreign) {
+    throw new ConfigError(`Configurazione non valida: IDENTITY_TRUST_MARKS contiene un trust mark rilasciato a ${foreign.sub}, non a SITE_URL (${siteUrl}).`);
+  }
   const identity: IdentityConfig | null =
     trustAnchors.length === 0
       ? null
@@ -218,6 +251,7 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
           trustAnchors,
           authorityHints: parsed.IDENTITY_AUTHORITY_HINTS ?? trustAnchors,
           spidProviders: parsed.SPID_PROVIDERS ?? [],
+          trustMarks: trustMarks.map(({ id, trust_mark }) => ({ id, trust_mark })),
           cieProvider: parsed.CIE_PROVIDER?.[0] ?? null,
           spidAcr: SPID_ACR_VALUES[parsed.SPID_ACR],
           cieAcr: SPID_ACR_VALUES[`SpidL${parsed.CIE_ACR.slice(-1)}` as keyof typeof SPID_ACR_VALUES],

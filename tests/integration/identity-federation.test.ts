@@ -21,6 +21,7 @@ describe("SPID/CIE relying party (domain level)", () => {
   let federation: TestFederation;
   let site: http.Server;
   let siteUrl: string;
+  let siteTrustMark: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -36,8 +37,11 @@ describe("SPID/CIE relying party (domain level)", () => {
     });
     await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    // Onboarding: the anchor registers the site's federation key and issues it a trust mark, which the site then publishes.
     overrideConfig({ SITE_URL: siteUrl, ...federation.env });
     await federation.onboard(siteUrl);
+    siteTrustMark = await federation.anchor.trustMark(siteUrl, { type: "https://registry.aggrega.test/openid_relying_party/public" });
+    overrideConfig({ SITE_URL: siteUrl, ...federation.env, IDENTITY_TRUST_MARKS: siteTrustMark });
   });
   afterAll(async () => {
     site?.closeAllConnections();
@@ -75,6 +79,21 @@ describe("SPID/CIE relying party (domain level)", () => {
     expect((payload.jwks as { keys: { d?: string }[] }).keys.every((k) => k.d === undefined)).toBe(true);
     expect(Object.keys((rp.claims as { userinfo: object }).userinfo)).toEqual(["given_name", "family_name", "email", FISCAL_NUMBER]);
     expect(payload.exp! - payload.iat!).toBe(86_400);
+    expect(payload.trust_marks).toEqual([{ id: "https://registry.aggrega.test/openid_relying_party/public", trust_mark: siteTrustMark }]);
+    await jwtVerify(siteTrustMark, createLocalJWKSet({ keys: [federation.anchor.key.publicJwk] }), { issuer: federation.anchor.entityId, subject: siteUrl });
+  });
+
+  it("publishes its entity configuration even with SPID/CIE off, without authority hints", async () => {
+    overrideConfig({ SITE_URL: siteUrl, IDENTITY_TRUST_ANCHORS: "", SPID_PROVIDERS: "", CIE_PROVIDER: "", IDENTITY_TRUST_MARKS: "" });
+    try {
+      const jwt = await entityConfiguration();
+      const { payload } = await jwtVerify(jwt, createLocalJWKSet(JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).jwks), { issuer: siteUrl, subject: siteUrl });
+      expect(payload.authority_hints).toBeUndefined();
+      expect(payload.trust_marks).toBeUndefined();
+      expect((payload.metadata as Record<string, unknown>).openid_relying_party).toBeDefined();
+    } finally {
+      overrideConfig({ SITE_URL: siteUrl, ...federation.env, IDENTITY_TRUST_MARKS: siteTrustMark });
+    }
   });
 
   it("resolves a provider's trust chain with the anchor's metadata policy and trust mark", async () => {

@@ -36,6 +36,7 @@ describe("parseConfig", () => {
         { entityId: "https://idp2.example", name: null },
       ],
       cieProvider: { entityId: "https://cie.example", name: null },
+      trustMarks: [],
       spidAcr: "https://www.spid.gov.it/SpidL3",
       cieAcr: "https://www.spid.gov.it/SpidL3",
     });
@@ -57,6 +58,11 @@ describe("parseConfig", () => {
     [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", SPID_PROVIDERS: "idp.example|Prova" }, /^Configurazione non valida: SPID_PROVIDERS deve essere un elenco separato da virgole di URL http\(s\)/],
     [{ SPID_PROVIDERS: "https://idp.example" }, /^Configurazione non valida: SPID_PROVIDERS e CIE_PROVIDER richiedono IDENTITY_TRUST_ANCHORS/],
     [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", CIE_PROVIDER: "https://a.example,https://b.example" }, /^Configurazione non valida: CIE_PROVIDER deve indicare un solo provider/],
+    [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", IDENTITY_TRUST_MARKS: "non-un-jwt" }, /^Configurazione non valida: IDENTITY_TRUST_MARKS deve essere un elenco separato da virgole di trust mark/],
+    [
+      { IDENTITY_TRUST_ANCHORS: "https://ta.example", SITE_URL: "https://aggrega.example.it", IDENTITY_TRUST_MARKS: `e30.${Buffer.from(JSON.stringify({ id: "https://ta.example/openid_relying_party/public", sub: "https://altro.example.it" })).toString("base64url")}.c2ln` },
+      /^Configurazione non valida: IDENTITY_TRUST_MARKS contiene un trust mark rilasciato a https:\/\/altro.example.it, non a SITE_URL/,
+    ],
     [{ SPID_ACR: "L2" }, /^Configurazione non valida: SPID_ACR deve essere SpidL1, SpidL2 oppure SpidL3/],
     [{ CIE_ACR: "SpidL2" }, /^Configurazione non valida: CIE_ACR deve essere CieL1, CieL2 oppure CieL3/],
   ])("rejects %o with one line naming the variable", (env, message) => {

@@ -54,9 +54,13 @@ export async function entityConfiguration(now = Math.floor(Date.now() / 1000)): 
   const c = config();
   const operator = operatorOf(c);
   const { kid, alg, key } = await activeKey("federation");
+  const authorityHints = c.identity?.authorityHints ?? [];
+  const trustMarks = c.identity?.trustMarks ?? [];
   return new SignJWT({
     jwks: await publicJwks("federation"),
-    authority_hints: c.identity?.authorityHints ?? [],
+    // Both claims are left out rather than sent empty (OpenID Federation 1.0 forbids an empty authority_hints).
+    ...(authorityHints.length > 0 ? { authority_hints: authorityHints } : {}),
+    ...(trustMarks.length > 0 ? { trust_marks: trustMarks } : {}),
     metadata: {
       federation_entity: {
         organization_name: operator.name,
