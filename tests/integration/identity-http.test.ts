@@ -94,7 +94,7 @@ describe("SPID/CIE sign-in over HTTP", () => {
     const [user] = await conn.db.select().from(users).where(eq(users.email, "mario.rossi@prova.example.it"));
     expect(user).toMatchObject({ name: "Mario Rossi", passwordHash: "" });
     expect(user!.emailVerifiedAt).not.toBeNull();
-    const entries = await conn.db.select().from(auditLog).where(and(eq(auditLog.entityId, user!.id), eq(auditLog.action, "account.sign_in")));
+    const entries = await conn.db.select().from(auditLog).where(and(eq(auditLog.entityId, user!.id), eq(auditLog.action, "user.signed_in")));
     expect(entries.map((e) => e.details)).toEqual([{ method: "spid", acr: "https://www.spid.gov.it/SpidL2", provider: federation.spid.entityId }]);
 
     const again = await signIn(new CookieJar(), "mario", { provider: "cie" });
@@ -202,7 +202,7 @@ describe("SPID/CIE sign-in over HTTP", () => {
     expect(unlinked.status).toBe(303);
     expect(await conn.db.select().from(userIdentities).where(eq(userIdentities.userId, person.id))).toEqual([]);
     const audit = await conn.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.entityId, person.id));
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["account.identity_link", "account.sign_in", "account.identity_unlink"]));
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["user.identity_linked", "user.signed_in", "user.identity_unlinked"]));
   });
 
   it("sends a visitor who is not signed in to the sign-in page instead of linking", async () => {

@@ -65,14 +65,14 @@ export async function completeIdentitySignIn(identity: VerifiedIdentity, cookies
       if (!user || user.deactivatedAt) throw new SignInProblem("deactivated", "linking account gone or deactivated");
       await tx.delete(userIdentities).where(eq(userIdentities.userId, identity.linkUserId));
       await tx.insert(userIdentities).values({ fiscalNumber: identity.fiscalNumber, userId: identity.linkUserId, ...identityRow });
-      await recordAudit(tx, { id: identity.linkUserId, label: `${user.name} (${user.role})` }, "account.identity_link", { type: "user", id: identity.linkUserId }, details);
+      await recordAudit(tx, { id: identity.linkUserId, label: `${user.name} (${user.role})` }, "user.identity_linked", { type: "user", id: identity.linkUserId }, details);
       return { userId: identity.linkUserId, created: false, linked: true };
     }
     if (owner) {
       const [user] = await tx.select({ name: users.name, role: users.role, deactivatedAt: users.deactivatedAt }).from(users).where(eq(users.id, owner.userId));
       if (!user || user.deactivatedAt) throw new SignInProblem("deactivated", "account deactivated");
       await tx.update(userIdentities).set(identityRow).where(eq(userIdentities.fiscalNumber, identity.fiscalNumber));
-      await recordAudit(tx, { id: owner.userId, label: `${user.name} (${user.role})` }, "account.sign_in", { type: "user", id: owner.userId }, details);
+      await recordAudit(tx, { id: owner.userId, label: `${user.name} (${user.role})` }, "user.signed_in", { type: "user", id: owner.userId }, details);
       return { userId: owner.userId, created: false, linked: false };
     }
     const [sameEmail] = await tx.select({ id: users.id }).from(users).where(eq(users.email, identity.email));
@@ -81,8 +81,8 @@ export async function completeIdentitySignIn(identity: VerifiedIdentity, cookies
     const name = fullName(identity);
     await tx.insert(users).values({ id: userId, email: identity.email, name, passwordHash: NO_PASSWORD, role: "learner", emailVerifiedAt: now });
     await tx.insert(userIdentities).values({ fiscalNumber: identity.fiscalNumber, userId, ...identityRow });
-    await recordAudit(tx, { id: userId, label: `${name} (learner)` }, "account.create_identity", { type: "user", id: userId }, details);
-    await recordAudit(tx, { id: userId, label: `${name} (learner)` }, "account.sign_in", { type: "user", id: userId }, details);
+    await recordAudit(tx, { id: userId, label: `${name} (learner)` }, "user.created_with_identity", { type: "user", id: userId }, details);
+    await recordAudit(tx, { id: userId, label: `${name} (learner)` }, "user.signed_in", { type: "user", id: userId }, details);
     return { userId, created: true, linked: false };
   });
   // Linking happens in a session that is already open; a sign-in opens one.
@@ -103,6 +103,6 @@ export async function unlinkIdentity(user: { id: string; name: string; role: str
   await db.transaction(async (tx) => {
     const removed = await tx.delete(userIdentities).where(eq(userIdentities.userId, user.id)).returning({ fiscalNumber: userIdentities.fiscalNumber });
     if (removed.length === 0) throw new Refusal("Al tuo account non è collegata nessuna identità SPID o CIE.", "_form", { status: 409 });
-    await recordAudit(tx, { id: user.id, label: `${user.name} (${user.role})` }, "account.identity_unlink", { type: "user", id: user.id });
+    await recordAudit(tx, { id: user.id, label: `${user.name} (${user.role})` }, "user.identity_unlinked", { type: "user", id: user.id });
   });
 }
