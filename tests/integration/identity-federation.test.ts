@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { overrideConfig } from "@/config";
-import { entityConfiguration, finishSignIn, publishedKeys, resolveTrustChain, RETIRED_KEY_GRACE_MS, rotateKeys, SignInProblem, startSignIn, verifyIdToken } from "@/accounts";
-import { identityKeys } from "@db/schema";
+import { accountsCleanupJob, entityConfiguration, finishSignIn, publishedKeys, resolveTrustChain, RETIRED_KEY_GRACE_MS, rotateKeys, SignInProblem, startSignIn, verifyIdToken } from "@/accounts";
+import { identityKeys, identitySignIns } from "@db/schema";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
 import { CookieJar, startTestFederation, walkProvider, type TestFederation } from "../helpers/identity";
 import { FISCAL_NUMBER } from "../helpers/identity-provider";
@@ -156,6 +156,16 @@ describe("SPID/CIE relying party (domain level)", () => {
     const { started, callback } = await signInWith("spid");
     await finishSignIn(callback.searchParams, started.state);
     await expect(finishSignIn(callback.searchParams, started.state)).rejects.toMatchObject({ code: "expired" });
+  });
+
+  it("forgets expired sign-ins in the accounts cleanup job, and refuses them before that", async () => {
+    const { started, callback } = await signInWith("spid");
+    const { sql } = await import("drizzle-orm");
+    await db.db.update(identitySignIns).set({ expiresAt: new Date(Date.now() - 1000) }).where(sql`used_at is null`);
+    await expect(finishSignIn(callback.searchParams, started.state)).rejects.toMatchObject({ code: "expired" });
+    expect((await db.db.select().from(identitySignIns)).filter((row) => row.expiresAt.getTime() < Date.now()).length).toBeGreaterThan(0);
+    await accountsCleanupJob.run(new AbortController().signal);
+    expect((await db.db.select().from(identitySignIns)).filter((row) => row.expiresAt.getTime() < Date.now())).toEqual([]);
   });
 
   it("refuses an ID token built by hand without at_hash or with a wrong one", async () => {

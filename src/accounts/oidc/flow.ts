@@ -119,7 +119,6 @@ export async function startSignIn(input: { method: IdentityMethod; provider: str
   const now = Date.now();
 
   const db = await getDb();
-  await db.delete(identitySignIns).where(lt(identitySignIns.expiresAt, new Date(now)));
   await db.insert(identitySignIns).values({
     stateHash: hashState(state),
     method: input.method,
@@ -258,6 +257,13 @@ async function fetchUserinfo(metadata: ProviderMetadata, accessToken: string, cl
   } catch (error) {
     throw new SignInProblem("invalid_response", `userinfo: ${(error as Error).message}`);
   }
+}
+
+/** Deletes sign-ins past their expiry (used or abandoned); run by the accounts cleanup job. */
+export async function pruneSignIns(now = new Date()): Promise<number> {
+  const db = await getDb();
+  const removed = await db.delete(identitySignIns).where(lt(identitySignIns.expiresAt, now)).returning({ stateHash: identitySignIns.stateHash });
+  return removed.length;
 }
 
 /** Consumes a sign-in by its state: once, before it expires. */
