@@ -152,6 +152,16 @@ describe("SPID/CIE relying party (domain level)", () => {
     expect(later.map((key) => key.use).sort()).toEqual(["enc", "federation", "sig"]);
   });
 
+  it("checks iss in the callback (RFC 9207): another issuer or none is refused", async () => {
+    for (const iss of [federation.cie.entityId, null]) {
+      const { started, callback } = await signInWith("spid");
+      expect(callback.searchParams.get("iss")).toBe(federation.spid.entityId);
+      if (iss) callback.searchParams.set("iss", iss);
+      else callback.searchParams.delete("iss");
+      await expect(finishSignIn(callback.searchParams, started.state)).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringMatching(/^iss /) });
+    }
+  });
+
   it("refuses a replayed state", async () => {
     const { started, callback } = await signInWith("spid");
     await finishSignIn(callback.searchParams, started.state);
