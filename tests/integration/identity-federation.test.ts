@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { overrideConfig } from "@/config";
 import { accountsCleanupJob, entityConfiguration, finishSignIn, publishedKeys, resolveTrustChain, RETIRED_KEY_GRACE_MS, rotateKeys, SignInProblem, startSignIn, verifyIdToken } from "@/accounts";
-import { identityKeys, identitySignIns } from "@db/schema";
+import { certificates, courseVersions, identityKeys, identitySignIns, userIdentities, users, type CourseStructure } from "@db/schema";
+import { issueCertificate } from "@/learning/certificates";
 import { createTestDatabase, ROOT, type TestDatabase } from "../helpers/db";
 import { CookieJar, startTestFederation, walkProvider, type TestFederation } from "../helpers/identity";
 import { FISCAL_NUMBER } from "../helpers/identity-provider";
@@ -160,6 +161,21 @@ describe("SPID/CIE relying party (domain level)", () => {
       else callback.searchParams.delete("iss");
       await expect(finishSignIn(callback.searchParams, started.state)).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringMatching(/^iss /) });
     }
+  });
+
+  it("puts the verified name on certificates, not the one typed in the profile", async () => {
+    const { eq } = await import("drizzle-orm");
+    await db.db.insert(users).values({ id: "u-verified", email: "verificata@prova.example.it", name: "Soprannome Scelto", passwordHash: "" });
+    await db.db.insert(userIdentities).values({ fiscalNumber: "RSSMRA80A01H501U", userId: "u-verified", givenName: "Mario", familyName: "Rossi", lastMethod: "spid", lastAcr: "https://www.spid.gov.it/SpidL2", lastSignInAt: new Date() });
+    await db.db.insert(users).values({ id: "u-plain", email: "semplice@prova.example.it", name: "Paola Semplice", passwordHash: "x" });
+    const structure = { title: "Corso di prova", hours: 2 } as unknown as CourseStructure;
+    const [version] = await db.db.insert(courseVersions).values({ courseSlug: "corso-prova", version: 1, structureHash: "h", structure, isCurrent: true }).returning();
+    for (const userId of ["u-verified", "u-plain"]) {
+      await db.db.transaction((tx) => issueCertificate(tx, { userId, courseSlug: "corso-prova", versionId: version!.id, structure, score: 90 }));
+    }
+    const holder = async (userId: string) => (await db.db.select({ name: certificates.holderName }).from(certificates).where(eq(certificates.userId, userId)))[0]!.name;
+    expect(await holder("u-verified")).toBe("Mario Rossi");
+    expect(await holder("u-plain")).toBe("Paola Semplice");
   });
 
   it("refuses a replayed state", async () => {
