@@ -20,6 +20,64 @@ const port = z.coerce
 
 const httpUrl = z.url({ protocol: /^https?$/, message: "deve essere un URL http(s) completo, ad esempio http://localhost:4321" });
 
+/** A comma-separated list of http(s) entity identifiers (trust anchors, authority hints). */
+const entityIdList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const ids = value.split(",").map((item) => item.trim().replace(/\/+$/, "")).filter(Boolean);
+    for (const id of ids) {
+      if (!/^https?:\/\/[^\s|,]+$/.test(id) || !URL.canParse(id)) {
+        ctx.addIssue({ code: "custom", message: `deve essere un elenco di URL http(s) separati da virgole (non è un URL: ${JSON.stringify(id)})` });
+        return z.NEVER;
+      }
+    }
+    return ids;
+  });
+
+/** Identity providers for a sign-in button: `entityId` or `entityId|Name`, separated by commas. */
+const providerList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const providers: { entityId: string; name: string | null }[] = [];
+    for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      const [rawId, ...rest] = item.split("|");
+      const entityId = rawId!.trim().replace(/\/+$/, "");
+      const name = rest.join("|").trim();
+      if (!/^https?:\/\/\S+$/.test(entityId) || !URL.canParse(entityId)) {
+        ctx.addIssue({ code: "custom", message: `deve essere un elenco separato da virgole di URL http(s), ciascuno seguito facoltativamente da |Nome (non è un URL: ${JSON.stringify(entityId)})` });
+        return z.NEVER;
+      }
+      providers.push({ entityId, name: name || null });
+    }
+    return providers;
+  });
+
+/** Trust marks the trust anchors issued to the site (compact JWTs, comma-separated), published in its entity configuration. */
+const trustMarkList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const marks: { id: string; trust_mark: string; sub: string }[] = [];
+    for (const jwt of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      let payload: Record<string, unknown> | null = null;
+      try {
+        const parts = jwt.split(".");
+        if (parts.length === 3) payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+      } catch {
+        payload = null;
+      }
+      const id = payload?.trust_mark_type ?? payload?.id;
+      if (!payload || typeof id !== "string" || typeof payload.sub !== "string") {
+        ctx.addIssue({ code: "custom", message: "deve essere un elenco separato da virgole di trust mark (JWT firmati dal trust anchor, con id e sub)" });
+        return z.NEVER;
+      }
+      marks.push({ id, trust_mark: jwt, sub: payload.sub });
+    }
+    return marks;
+  });
+
 const EnvSchema = z.object({
   DATABASE_URL: libsqlUrl.default("file:data/aggrega.db"),
   DATABASE_AUTH_TOKEN: z.string().trim().min(1).optional(),
@@ -75,6 +133,20 @@ const EnvSchema = z.object({
     .optional(),
   /** Requests per minute one client address may make to the read API (/api/v1). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(100_000, "deve essere al massimo 100000").default(300),
+  /** SPID/CIE (OpenID Connect Federation): the trust anchors a provider's trust chain must end at; unset turns SPID and CIE sign-in off. */
+  IDENTITY_TRUST_ANCHORS: entityIdList.optional(),
+  /** The superiors named in the site's entity configuration; by default the trust anchors. */
+  IDENTITY_AUTHORITY_HINTS: entityIdList.optional(),
+  /** Trust marks issued to the site at onboarding, published in its entity configuration. */
+  IDENTITY_TRUST_MARKS: trustMarkList.optional(),
+  /** SPID identity providers listed under «Entra con SPID». */
+  SPID_PROVIDERS: providerList.optional(),
+  /** The CIE identity provider behind «Entra con CIE». */
+  CIE_PROVIDER: providerList.optional(),
+  /** Level of assurance requested from SPID providers. */
+  SPID_ACR: z.enum(["SpidL1", "SpidL2", "SpidL3"], { message: "deve essere SpidL1, SpidL2 oppure SpidL3" }).default("SpidL2"),
+  /** Level of assurance requested from the CIE provider (sent as the same acr URIs as SPID, as the SPID/CIE OIDC rules define). */
+  CIE_ACR: z.enum(["CieL1", "CieL2", "CieL3"], { message: "deve essere CieL1, CieL2 oppure CieL3" }).default("CieL2"),
   ALERTS_RETRY_BASE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(10, "deve essere almeno 10").max(86_400_000, "deve essere al massimo 86400000").default(60_000),
 });
 
@@ -89,7 +161,29 @@ export type Config = z.infer<typeof EnvSchema> & {
   /** OCDS_PREFIX, or UNREGISTERED_OCDS_PREFIX when it is not set. */
   ocdsPrefix: string;
   ocdsPrefixRegistered: boolean;
+  /** SPID/CIE sign-in; null when IDENTITY_TRUST_ANCHORS is not set. */
+  identity: IdentityConfig | null;
 };
+
+export interface IdentityProviderConfig {
+  entityId: string;
+  name: string | null;
+}
+
+export interface IdentityConfig {
+  trustAnchors: string[];
+  authorityHints: string[];
+  spidProviders: IdentityProviderConfig[];
+  /** Trust marks of the site, as published in `trust_marks`. */
+  trustMarks: { id: string; trust_mark: string }[];
+  cieProvider: IdentityProviderConfig | null;
+  /** The acr values requested from SPID providers and from the CIE provider: both are the SpidL1–3 URIs of the SPID/CIE OIDC rules. */
+  spidAcr: string;
+  cieAcr: string;
+}
+
+/** The levels of assurance as acr values; the SPID/CIE OIDC technical rules use these URIs for CIE id as well. */
+export const SPID_ACR_VALUES = { SpidL1: "https://www.spid.gov.it/SpidL1", SpidL2: "https://www.spid.gov.it/SpidL2", SpidL3: "https://www.spid.gov.it/SpidL3" } as const;
 
 /** The ocid prefix used when OCDS_PREFIX is not set: clearly not one the Open Contracting Partnership assigned. */
 export const UNREGISTERED_OCDS_PREFIX = "ocds-nonregistrato";
@@ -138,6 +232,30 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
     : parsed.DATABASE_URL;
   const siteUrl = (parsed.SITE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, "");
   const host = new URL(siteUrl).hostname;
+  const trustAnchors = parsed.IDENTITY_TRUST_ANCHORS ?? [];
+  if (trustAnchors.length === 0 && (parsed.SPID_PROVIDERS?.length || parsed.CIE_PROVIDER?.length)) {
+    throw new ConfigError("Configurazione non valida: SPID_PROVIDERS e CIE_PROVIDER richiedono IDENTITY_TRUST_ANCHORS (l'elenco dei trust anchor della federazione SPID/CIE).");
+  }
+  if ((parsed.CIE_PROVIDER?.length ?? 0) > 1) {
+    throw new ConfigError(`Configurazione non valida: CIE_PROVIDER deve indicare un solo provider (valore ricevuto: ${JSON.stringify(env.CIE_PROVIDER ?? "")}).`);
+  }
+  const trustMarks = parsed.IDENTITY_TRUST_MARKS ?? [];
+  const foreign = trustMarks.find((mark) => mark.sub.replace(/\/+$/, "") !== siteUrl);
+  if (foreign) {
+    throw new ConfigError(`Configurazione non valida: IDENTITY_TRUST_MARKS contiene un trust mark rilasciato a ${foreign.sub}, non a SITE_URL (${siteUrl}).`);
+  }
+  const identity: IdentityConfig | null =
+    trustAnchors.length === 0
+      ? null
+      : {
+          trustAnchors,
+          authorityHints: parsed.IDENTITY_AUTHORITY_HINTS ?? trustAnchors,
+          spidProviders: parsed.SPID_PROVIDERS ?? [],
+          trustMarks: trustMarks.map(({ id, trust_mark }) => ({ id, trust_mark })),
+          cieProvider: parsed.CIE_PROVIDER?.[0] ?? null,
+          spidAcr: SPID_ACR_VALUES[parsed.SPID_ACR],
+          cieAcr: SPID_ACR_VALUES[`SpidL${parsed.CIE_ACR.slice(-1)}` as keyof typeof SPID_ACR_VALUES],
+        };
   return {
     ...parsed,
     root,
@@ -148,6 +266,7 @@ export function parseConfig(env: Record<string, string | undefined>, root = proc
     isLocalSite: host === "localhost" || host === "127.0.0.1" || host === "[::1]",
     ocdsPrefix: parsed.OCDS_PREFIX ?? UNREGISTERED_OCDS_PREFIX,
     ocdsPrefixRegistered: parsed.OCDS_PREFIX !== undefined,
+    identity,
   };
 }
 

@@ -32,3 +32,4 @@ export { resumeSession, SESSION_COOKIE_NAME } from "./session";
 export * from "./schemas";
 export type { SessionInfo, SessionUser } from "./types";
 export { clientIp } from "./page-action";
+export * from "./oidc";

@@ -19,6 +19,7 @@ import {
 import { getDb } from "@/lib/db";
 import { recordAudit } from "@/lib/audit";
 import { verifyPassword } from "./password";
+import { linkedIdentity, NO_PASSWORD } from "./oidc/accounts";
 import { endAllSessions, endSession } from "./session";
 import { AccountError } from "./users";
 import type { SessionUser } from "./types";
@@ -47,6 +48,7 @@ export async function exportUserData(userId: string) {
       emailVerifiedAt: account.emailVerifiedAt?.toISOString() ?? null,
       createdAt: account.createdAt.toISOString(),
     },
+    identity: (await linkedIdentity(userId)) ?? null,
     learning: {
       enrolments: await db.select().from(enrolments).where(eq(enrolments.userId, userId)),
       lessonCompletions: await db.select().from(lessonCompletions).where(eq(lessonCompletions.userId, userId)),
@@ -62,13 +64,16 @@ export async function exportUserData(userId: string) {
 }
 
 /**
- * Deletes the account after checking the password. Learning records and
- * subscriptions tied to the account go with it; certificates stay, anonymised.
+ * Deletes the account after checking the password (`null` for an account
+ * made with SPID/CIE that has none: the page asks for a typed confirmation
+ * instead). Learning records, subscriptions and the linked SPID/CIE
+ * identity tied to the account go with it; certificates stay, anonymised.
  */
-export async function deleteAccount(user: SessionUser, password: string, sessionId: string, cookies: AstroCookies): Promise<void> {
+export async function deleteAccount(user: SessionUser, password: string | null, sessionId: string, cookies: AstroCookies): Promise<void> {
   const db = await getDb();
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
-  if (!row || !(await verifyPassword(row.passwordHash, password))) {
+  const confirmed = row && (password === null ? row.passwordHash === NO_PASSWORD : await verifyPassword(row.passwordHash, password));
+  if (!confirmed) {
     throw new AccountError("La password non è corretta: l'account non è stato eliminato.", "currentPassword");
   }
   await endSession(sessionId, cookies);

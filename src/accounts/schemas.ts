@@ -62,6 +62,10 @@ export const PasswordChangeSchema = z
   .refine((v) => v.password === v.passwordConfirm, { path: ["passwordConfirm"], message: "Le due password non coincidono." });
 
 export const DeleteAccountSchema = z.object({ currentPassword: passwordField });
+/** For an account made with SPID/CIE, which has no password: the word ELIMINA typed to confirm. */
+export const DeletePasswordlessAccountSchema = z.object({
+  conferma: z.string().trim().refine((value) => value === "ELIMINA", { message: "Per confermare scrivi ELIMINA, in lettere maiuscole." }),
+});
 
 export const RoleSchema = z.enum(ROLES, { message: "Ruolo non valido: scegli tra learner, editor e admin." });
 

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, or, sql, type Column } from "drizzle-orm";
-import { certificates, enrolments, users, type CourseStructure } from "@db/schema";
+import { certificates, enrolments, userIdentities, users, type CourseStructure } from "@db/schema";
 import { getDb, type Transaction } from "@/lib/db";
 import { recordAudit, type Actor } from "@/lib/audit";
 
@@ -53,14 +53,20 @@ export async function issueCertificate(
     .from(certificates)
     .where(and(eq(certificates.userId, input.userId), eq(certificates.courseSlug, input.courseSlug)));
   if (existing) return existing.code;
-  const [user] = await tx.select({ name: users.name, email: users.email, organisation: users.organisation }).from(users).where(eq(users.id, input.userId));
+  // A name verified by SPID/CIE wins over the one typed in the profile.
+  const [user] = await tx
+    .select({ name: users.name, email: users.email, organisation: users.organisation, givenName: userIdentities.givenName, familyName: userIdentities.familyName })
+    .from(users)
+    .leftJoin(userIdentities, eq(userIdentities.userId, users.id))
+    .where(eq(users.id, input.userId));
   if (!user) throw new Error("certificate for a missing user");
+  const holderName = user.givenName && user.familyName ? `${user.givenName} ${user.familyName}` : user.name;
   const salt = randomBytes(16).toString("hex");
   const code = newCertificateCode();
   await tx.insert(certificates).values({
     code,
     userId: input.userId,
-    holderName: user.name,
+    holderName,
     holderOrganisation: user.organisation.trim(),
     courseSlug: input.courseSlug,
     courseTitle: input.structure.title,

@@ -33,6 +33,10 @@ export const ACTION_LABELS: Record<string, string> = {
   "user.deactivated": "Utente disattivato",
   "user.reactivated": "Utente riattivato",
   "user.deleted": "Account eliminato dalla persona",
+  "user.signed_in": "Accesso con SPID o CIE",
+  "user.created_with_identity": "Account creato con SPID o CIE",
+  "user.identity_linked": "SPID o CIE collegato all'account",
+  "user.identity_unlinked": "SPID o CIE scollegato dall'account",
   "certificate.revoke": "Attestato revocato",
   "training.assigned": "Corso assegnato",
 };
@@ -52,6 +56,9 @@ export const ENTITY_LABELS: Record<string, string> = {
 };
 
 const FIELD_LABELS: Record<string, string> = {
+  method: "Metodo",
+  acr: "Livello di sicurezza",
+  provider: "Gestore di identità",
   slug: "Indirizzo",
   title: "Titolo",
   summary: "Sintesi",

@@ -39,7 +39,7 @@ export interface MicroCacheOptions {
  */
 export const KNOWN_QUERY_PARAMETERS = new Set([
   "aggiornato", "al", "anno", "attivazione-al", "attivazione-dal", "azione", "categoria", "codice", "completata",
-  "convenzione", "cpv", "dal", "dopo", "eliminato", "esito", "fornitore", "frequency", "importato", "invia-prova", "numero",
+  "code", "collega", "convenzione", "cpv", "dal", "dopo", "error", "error_description", "gestore", "iss", "state", "eliminato", "esito", "fornitore", "frequency", "importato", "invia-prova", "numero",
   "ordina", "pagina", "partners", "persona", "preferenze", "prova", "q", "regione", "revocato", "ricerca",
   "ritentati", "ritira", "lotto", "ritirato", "salvato", "scadenza", "scadenza-al", "scadenza-dal", "separatore", "soggetto",
   "stato", "t", "tag", "tentativo", "tipo", "token", "vista",

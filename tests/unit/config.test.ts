@@ -22,6 +22,26 @@ describe("parseConfig", () => {
     expect(cfg.databaseUrl).toBe("libsql://db.example.org");
   });
 
+  it("leaves SPID/CIE off unless trust anchors are configured, and reads the providers and levels", () => {
+    expect(parseConfig({}, "/srv").identity).toBeNull();
+    const cfg = parseConfig(
+      { IDENTITY_TRUST_ANCHORS: "https://ta.example/, https://ta2.example", SPID_PROVIDERS: "https://idp.example/|Gestore di prova, https://idp2.example", CIE_PROVIDER: "https://cie.example", SPID_ACR: "SpidL3", CIE_ACR: "CieL3" },
+      "/srv",
+    );
+    expect(cfg.identity).toEqual({
+      trustAnchors: ["https://ta.example", "https://ta2.example"],
+      authorityHints: ["https://ta.example", "https://ta2.example"],
+      spidProviders: [
+        { entityId: "https://idp.example", name: "Gestore di prova" },
+        { entityId: "https://idp2.example", name: null },
+      ],
+      cieProvider: { entityId: "https://cie.example", name: null },
+      trustMarks: [],
+      spidAcr: "https://www.spid.gov.it/SpidL3",
+      cieAcr: "https://www.spid.gov.it/SpidL3",
+    });
+  });
+
   it("treats empty variables as unset", () => {
     expect(parseConfig({ SMTP_URL: "", PORT: "" }, "/srv").PORT).toBe(4321);
   });
@@ -34,6 +54,17 @@ describe("parseConfig", () => {
     [{ SITE_URL: "ftp://x" }, /^Configurazione non valida: SITE_URL deve essere un URL http\(s\) completo/],
     [{ OCDS_PREFIX: "ocds-ABC123" }, /^Configurazione non valida: OCDS_PREFIX deve essere un prefisso OCDS registrato/],
     [{ OCDS_PREFIX: "ocds-abc1234" }, /^Configurazione non valida: OCDS_PREFIX deve essere un prefisso OCDS registrato/],
+    [{ IDENTITY_TRUST_ANCHORS: "registry.spid.gov.it" }, /^Configurazione non valida: IDENTITY_TRUST_ANCHORS deve essere un elenco di URL http\(s\) separati da virgole/],
+    [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", SPID_PROVIDERS: "idp.example|Prova" }, /^Configurazione non valida: SPID_PROVIDERS deve essere un elenco separato da virgole di URL http\(s\)/],
+    [{ SPID_PROVIDERS: "https://idp.example" }, /^Configurazione non valida: SPID_PROVIDERS e CIE_PROVIDER richiedono IDENTITY_TRUST_ANCHORS/],
+    [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", CIE_PROVIDER: "https://a.example,https://b.example" }, /^Configurazione non valida: CIE_PROVIDER deve indicare un solo provider/],
+    [{ IDENTITY_TRUST_ANCHORS: "https://ta.example", IDENTITY_TRUST_MARKS: "non-un-jwt" }, /^Configurazione non valida: IDENTITY_TRUST_MARKS deve essere un elenco separato da virgole di trust mark/],
+    [
+      { IDENTITY_TRUST_ANCHORS: "https://ta.example", SITE_URL: "https://aggrega.example.it", IDENTITY_TRUST_MARKS: `e30.${Buffer.from(JSON.stringify({ id: "https://ta.example/openid_relying_party/public", sub: "https://altro.example.it" })).toString("base64url")}.c2ln` },
+      /^Configurazione non valida: IDENTITY_TRUST_MARKS contiene un trust mark rilasciato a https:\/\/altro.example.it, non a SITE_URL/,
+    ],
+    [{ SPID_ACR: "L2" }, /^Configurazione non valida: SPID_ACR deve essere SpidL1, SpidL2 oppure SpidL3/],
+    [{ CIE_ACR: "SpidL2" }, /^Configurazione non valida: CIE_ACR deve essere CieL1, CieL2 oppure CieL3/],
   ])("rejects %o with one line naming the variable", (env, message) => {
     expect(() => parseConfig(env, "/srv")).toThrow(ConfigError);
     try {

@@ -1,0 +1,2 @@
+// oidc-provider ships no type declarations; the test peer uses its documented API.
+declare module "oidc-provider";
