@@ -22,29 +22,13 @@ import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
 import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
+import { decodeLots, euro, euroText, integer, isLotAction, lotFormValues, optional } from "./editor-rows";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
 export type { FormValues };
 
 /** Fields whose lines are list entries; an error there names the line. */
-const LINE_FIELDS = new Set(["lots", "items", "cpv"]);
-
-const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
-
-/** "1.234.567,50", "1234567.5" or "1234567" → euro; anything else is passed on for zod to refuse. */
-function euro(value: string | undefined): number | string | undefined {
-  const v = optional(value);
-  if (v === undefined) return undefined;
-  const normalised = /,/.test(v) ? v.replace(/\./g, "").replace(",", ".") : /^\d{1,3}(\.\d{3})+$/.test(v) ? v.replace(/\./g, "") : v;
-  const n = Number(normalised.replace(/\s|€/g, ""));
-  return Number.isFinite(n) && normalised !== "" ? n : v;
-}
-
-function integer(value: string | undefined): number | string | undefined {
-  const v = optional(value);
-  if (v === undefined) return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
-}
+const LINE_FIELDS = new Set(["items"]);
 
 /** Non-empty lines of a textarea, split on "|". */
 function rows(value: string | undefined): string[][] {
@@ -58,8 +42,17 @@ function rows(value: string | undefined): string[][] {
 /** Zod's wording for content authors, with the line named for list fields. */
 function lineMessage(issue: z.core.$ZodIssue, candidate: unknown): string {
   const field = String(issue.path[0] ?? "_form");
-  const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
-  return `${line}${issueMessage(issue, candidate)}`;
+  const index = issue.path[1];
+  const line = LINE_FIELDS.has(field) && typeof index === "number" ? `riga ${index + 1}: ` : "";
+  const code = field === "cpv" && typeof index === "number" ? (candidate as { cpv?: { code?: unknown }[] }).cpv?.[index]?.code : undefined;
+  return `${line}${typeof code === "string" ? `«${code}»: ` : ""}${issueMessage(issue, candidate)}`;
+}
+
+/** The field an issue is shown on: one lot row's own field (`lots.1.name`), else the form field. */
+function issueField(issue: z.core.$ZodIssue): string {
+  const [first, index, sub] = issue.path;
+  if (first === "lots" && typeof index === "number") return `lots.${index}.${typeof sub === "string" ? sub : "number"}`;
+  return String(first ?? "_form");
 }
 
 /** One entity of the back-office editor: its seed schema, how a posted form becomes the seed shape, and how it is saved. */
@@ -67,6 +60,8 @@ export interface CatalogCodec<S extends z.ZodType, K> {
   schema: S;
   decode: (form: FormData) => unknown;
   save: (input: z.infer<S>) => Promise<K>;
+  /** Runs on every post first (uploads, the buttons that only show the form again); see FormSpec.prepare. */
+  prepare?: FormSpec<S, K>["prepare"];
 }
 
 /**
@@ -75,10 +70,17 @@ export interface CatalogCodec<S extends z.ZodType, K> {
  * entry's editor with «Modifiche salvate» (`path(key)?salvato`).
  */
 export function catalogEditorForm<S extends z.ZodType, K>(codec: CatalogCodec<S, K>, path: (key: K) => string, isNew: boolean): FormSpec<S, K> {
-  return { schema: codec.schema, decode: codec.decode, message: lineMessage, action: (input) => codec.save(input), done: (key) => `${path(key)}?salvato`, once: isNew };
+  return {
+    schema: codec.schema,
+    decode: codec.decode,
+    message: lineMessage,
+    field: issueField,
+    prepare: codec.prepare,
+    action: (input) => codec.save(input),
+    done: (key) => `${path(key)}?salvato`,
+    once: isNew,
+  };
 }
-
-const euroText = (cents: number | null) => (cents === null ? "" : String(cents / 100));
 
 // ---- Conventions -----------------------------------------------------------
 
@@ -124,16 +126,11 @@ export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCo
       used: euro(v.used),
       orderingUrl: optional(v.orderingUrl),
       example: v.example === "1",
-      lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling]) => ({
-        number: integer(number),
-        name: optional(name),
-        region: optional(region),
-        territory: territory ?? "",
-        supplier: optional(supplier),
-        ceiling: euro(ceiling),
-      })),
+      lots: decodeLots(v),
     };
   },
+  // The row buttons show the form again with the rows changed; nothing is saved or checked.
+  prepare: async (form) => (isLotAction(form.get("azione")) ? { show: true, quiet: true } : {}),
   save: async (input) => (await saveConvention(input, { id, actor })).id,
 });
 
@@ -160,7 +157,7 @@ export async function conventionFormValues(id: number): Promise<FormValues | nul
     used: euroText(c.usedValue),
     orderingUrl: c.orderingUrl ?? "",
     example: c.isExample ? "1" : "",
-    lots: lots.map((l) => [l.number, l.name, l.region, l.territory, l.supplier ?? "", euroText(l.ceilingValue)].join(" | ")).join("\n"),
+    ...lotFormValues(lots),
   };
 }
 

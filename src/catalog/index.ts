@@ -77,3 +77,5 @@ export {
   type CatalogCodec,
   type FormValues,
 } from "./forms";
+export { LOT_FIELDS, LOT_ACTIONS, lotRowsToShow, lotErrorLabels, lotFieldLabel, type LotField } from "./editor-rows";
+export { cpvEntry, cpvEntryByDigits, searchCpv, CPV_VOCABULARY_SIZE, MAX_CPV_SEARCH_LENGTH, type CpvEntry } from "./cpv/vocabulary";

@@ -24,6 +24,7 @@ import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib
 import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
+import { LOT_FIELDS } from "./editor-rows";
 import { LOT_COLUMNS } from "./search";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
 
@@ -98,6 +99,35 @@ async function findExisting<T extends { id: number }>(
 /** Compares stored values with new ones; JSON is enough for the flat rows involved. */
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+type LotColumns = { number: number } & Record<string, unknown>;
+
+/** How a lot is named in the audit log when it is added or removed. */
+const lotText = (lot: LotColumns) => `${String(lot.name)} (${String(lot.region)})`;
+
+/**
+ * Lot changes field by field, lots matched by number: `lots.<n>` for a lot
+ * added (before null) or removed (after null), `lots.<n>.<column>` for a
+ * changed field.
+ */
+export function lotChanges(before: LotColumns[], after: LotColumns[]): AuditChange[] {
+  const old = new Map(before.map((l) => [l.number, l]));
+  const now = new Map(after.map((l) => [l.number, l]));
+  const numbers = [...new Set([...old.keys(), ...now.keys()])].sort((x, y) => x - y);
+  const changes: AuditChange[] = [];
+  for (const n of numbers) {
+    const b = old.get(n);
+    const a = now.get(n);
+    if (!b || !a) {
+      changes.push({ field: `lots.${n}`, before: b ? lotText(b) : null, after: a ? lotText(a) : null });
+      continue;
+    }
+    for (const { column } of LOT_FIELDS) {
+      if (column !== "number" && !same(b[column] ?? null, a[column] ?? null)) changes.push({ field: `lots.${n}.${column}`, before: b[column] ?? null, after: a[column] ?? null });
+    }
+  }
+  return changes;
+}
+
 /**
  * Creates or updates a convention with its lots. With `id` it updates that
  * row; otherwise it looks the slug up and refuses a taken slug unless
@@ -152,8 +182,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
         return { id, created: false, unchanged: true };
       }
-      changes = changesBetween(storedRow, row);
-      if (!same(storedLots, [...lots].sort((a, b) => a.number - b.number))) changes.push({ field: "lots", before: storedLots.length, after: lots.length });
+      changes = [...changesBetween(storedRow, row), ...lotChanges(storedLots, lots)];
       await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
       await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
     } else {
