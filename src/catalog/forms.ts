@@ -22,6 +22,7 @@ import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
 import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
+import { cpvEntry } from "./cpv/vocabulary";
 import { decodeLots, euro, euroText, integer, isLotAction, lotFormValues, optional } from "./editor-rows";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
@@ -294,7 +295,11 @@ export const CATEGORY_LABELS: Record<string, string> = {
   id: "Identificativo (slug)",
   description: "Descrizione",
   cpv: "Codici CPV",
+  cpvq: "Cerca nel vocabolario CPV",
 };
+
+/** The `azione` of the category form's «Cerca» button. */
+export const CPV_SEARCH_ACTION = "cerca-cpv";
 
 export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCodec<typeof CategorySeed, string> => ({
   schema: CategorySeed,
@@ -304,9 +309,15 @@ export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCode
       id: id ?? optional(v.id),
       name: optional(v.name),
       description: v.description?.trim() ?? "",
-      cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
+      // Chosen from the vocabulary: the label is always its official Italian one.
+      cpv: [...new Set(form.getAll("cpv").filter((c): c is string => typeof c === "string").map((c) => c.trim()).filter(Boolean))].map((code) => ({
+        code,
+        label: cpvEntry(code)?.label,
+      })),
     };
   },
+  // «Cerca» shows the codes matching `cpvq` to tick; nothing is saved or checked.
+  prepare: async (form) => (form.get("azione") === CPV_SEARCH_ACTION ? { show: true, quiet: true } : {}),
   async save(input) {
     if (id === undefined && (await idTaken(categories, input.id))) throw new CatalogWriteError(`l'identificativo «${input.id}» è già in uso`, "id");
     return (await saveCategory(input, { actor })).id;
@@ -318,7 +329,7 @@ export async function categoryFormValues(id: string): Promise<FormValues | null>
   const [c] = await db.select().from(categories).where(eq(categories.id, id));
   if (!c) return null;
   const codes = await db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, id)).orderBy(asc(categoryCpvCodes.code));
-  return { id: c.id, name: c.name, description: c.description, cpv: codes.map((x) => `${x.code} | ${x.label}`).join("\n") };
+  return { id: c.id, name: c.name, description: c.description, cpv: codes.map((x) => x.code).join(",") };
 }
 
 // ---- Activity plans --------------------------------------------------------

@@ -74,6 +74,7 @@ export {
   AGGREGATOR_LABELS,
   CATEGORY_LABELS,
   PLAN_LABELS,
+  CPV_SEARCH_ACTION,
   type CatalogCodec,
   type FormValues,
 } from "./forms";

@@ -299,6 +299,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       .where(and(eq(activityPlans.aggregatorId, input.aggregator), eq(activityPlans.year, input.year)));
     let planId: number;
     let changed = !existing;
+    const changes: AuditChange[] = existing ? changesBetween(existing, { notes: input.notes, isExample: input.example }) : [];
     if (existing) {
       planId = existing.id;
       if (existing.notes !== input.notes || existing.isExample !== input.example) {
@@ -330,6 +331,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
         keep.add(old.id);
         const { id: _, updatedAt: _updatedAt, ...oldRow } = old;
         if (!same(oldRow, row)) {
+          for (const c of changesBetween(oldRow, row)) changes.push({ ...c, field: `items.${item.title}.${c.field}` });
           await tx.update(activityPlanItems).set(row).where(eq(activityPlanItems.id, old.id));
           changed = true;
         }
@@ -337,6 +339,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       }
       const [inserted] = await tx.insert(activityPlanItems).values(row).returning({ id: activityPlanItems.id });
       changed = true;
+      if (existing) changes.push({ field: "items", before: null, after: item.title });
       await announce(tx, {
         kind: "planned",
         eventKey: `plan-item:${inserted!.id}:published`,
@@ -351,12 +354,13 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       });
     }
     const removed = stored.filter((s) => !keep.has(s.id)).map((s) => s.id);
+    for (const s of stored) if (!keep.has(s.id)) changes.push({ field: "items", before: s.title, after: null });
     if (removed.length > 0) {
       await tx.delete(activityPlanItems).where(inArray(activityPlanItems.id, removed));
       changed = true;
     }
     if (options.actor && changed) {
-      await recordAudit(tx, options.actor, existing ? "plan.update" : "plan.create", { type: "activity_plan", id: planId }, { aggregator: input.aggregator, year: input.year });
+      await recordAudit(tx, options.actor, existing ? "plan.update" : "plan.create", { type: "activity_plan", id: planId }, existing ? { aggregator: input.aggregator, year: input.year, changes } : { aggregator: input.aggregator, year: input.year });
     }
     return { id: planId, created: !existing, unchanged: !changed };
   });
@@ -384,14 +388,16 @@ export async function saveAggregator(input: AggregatorInput, options: WriteOptio
       isExample: input.example,
     };
     const [existing] = await tx.select().from(aggregators).where(eq(aggregators.id, input.id));
+    let changes: AuditChange[] = [];
     if (existing) {
       const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
+      changes = changesBetween(storedRow, row);
       if (!same(storedRow, row)) await tx.update(aggregators).set({ ...row, updatedAt: new Date() }).where(eq(aggregators.id, input.id));
     } else {
       await tx.insert(aggregators).values({ id: input.id, ...row });
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "aggregator.update" : "aggregator.create", { type: "aggregator", id: input.id });
+      await recordAudit(tx, options.actor, existing ? "aggregator.update" : "aggregator.create", { type: "aggregator", id: input.id }, existing ? { changes } : undefined);
     }
     return { id: input.id, created: !existing };
   });
@@ -401,6 +407,7 @@ export async function saveAggregator(input: AggregatorInput, options: WriteOptio
 export async function saveCategory(input: CategoryInput, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
   return inTransaction(options, async (tx) => {
     const [existing] = await tx.select().from(categories).where(eq(categories.id, input.id));
+    const changes: AuditChange[] = existing ? changesBetween(existing, { name: input.name, description: input.description }) : [];
     if (existing) {
       if (existing.name !== input.name || existing.description !== input.description) {
         await tx.update(categories).set({ name: input.name, description: input.description }).where(eq(categories.id, input.id));
@@ -411,11 +418,17 @@ export async function saveCategory(input: CategoryInput, options: WriteOptions =
     const stored = await tx.select({ code: categoryCpvCodes.code, label: categoryCpvCodes.label }).from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
     const sortByCode = (list: { code: string; label: string }[]) => [...list].sort((a, b) => a.code.localeCompare(b.code));
     if (!same(sortByCode(stored), sortByCode(input.cpv))) {
+      // One change per code added, removed or relabelled: `cpv.<code>`, the label before and after.
+      const before = new Map(stored.map((c) => [c.code, c.label]));
+      const after = new Map(input.cpv.map((c) => [c.code, c.label]));
+      for (const code of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+        if (before.get(code) !== after.get(code)) changes.push({ field: `cpv.${code}`, before: before.get(code) ?? null, after: after.get(code) ?? null });
+      }
       await tx.delete(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
       await tx.insert(categoryCpvCodes).values(input.cpv.map((c) => ({ categoryId: input.id, code: c.code, label: c.label })));
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "category.update" : "category.create", { type: "category", id: input.id });
+      await recordAudit(tx, options.actor, existing ? "category.update" : "category.create", { type: "category", id: input.id }, existing ? { changes } : undefined);
     }
     return { id: input.id, created: !existing };
   });

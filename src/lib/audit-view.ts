@@ -4,7 +4,7 @@
  */
 import { inArray } from "drizzle-orm";
 import { aggregators, announcements, auditLog, categories, conventions, jointInitiatives, pressReleases, users } from "@db/schema";
-import { CONVENTION_STATUS_LABELS, lotFieldLabel } from "@/catalog";
+import { CONVENTION_STATUS_LABELS, INSTRUMENT_LABELS, lotFieldLabel } from "@/catalog";
 import { PRESS_KIND_LABELS, PRESS_STATUS_LABELS } from "@/press";
 import type { AuditChange } from "@/lib/audit";
 import { getDb } from "@/lib/db";
@@ -76,6 +76,20 @@ const FIELD_LABELS: Record<string, string> = {
   deliveries: "Invii rimessi in coda",
   year: "Anno",
   lots: "Lotti",
+  items: "Voce del piano",
+  notes: "Note",
+  expectedPeriod: "Periodo previsto",
+  estimatedValue: "Valore stimato",
+  conventionId: "Convenzione collegata",
+  name: "Nome",
+  shortName: "Nome breve",
+  region: "Regione",
+  territory: "Territorio",
+  website: "Sito web",
+  platformId: "Piattaforma",
+  email: "Email",
+  phone: "Telefono",
+  address: "Indirizzo",
 };
 
 const ROLE_LABELS: Record<string, string> = { learner: "partecipante", editor: "redazione", admin: "amministrazione" };
@@ -84,6 +98,10 @@ const ROLE_LABELS: Record<string, string> = { learner: "partecipante", editor: "
 function fieldLabel(field: string): string {
   const lot = /^lots\.(\d+)(?:\.(\w+))?$/.exec(field);
   if (lot) return lot[2] ? `Lotto ${lot[1]}, ${lotFieldLabel(lot[2]).toLowerCase()}` : `Lotto ${lot[1]}`;
+  const item = /^items\.(.+)\.(\w+)$/.exec(field);
+  if (item) return `Voce «${item[1]}», ${(FIELD_LABELS[item[2]!] ?? item[2]!).toLowerCase()}`;
+  const cpv = /^cpv\.(\d{8}-\d)$/.exec(field);
+  if (cpv) return `Codice CPV ${cpv[1]}`;
   const document = /^documents\.(.+)$/.exec(field);
   if (document) return `Documento «${document[1]}»`;
   return FIELD_LABELS[field] ?? field;
@@ -91,7 +109,8 @@ function fieldLabel(field: string): string {
 
 function valueText(field: string, value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";
-  if (/^lots\.\d+\.ceilingValue$/.test(field) && typeof value === "number") return formatEuro(value);
+  if (/^(lots\.\d+\.ceilingValue|items\..+\.estimatedValue)$/.test(field) && typeof value === "number") return formatEuro(value);
+  if (/(^|\.)instrumentType$/.test(field) && typeof value === "string") return (INSTRUMENT_LABELS as Record<string, string>)[value] ?? value;
   if (field === "status" && typeof value === "string") return (CONVENTION_STATUS_LABELS as Record<string, string>)[value] ?? (PRESS_STATUS_LABELS as Record<string, string>)[value] ?? value;
   if (field === "kind" && typeof value === "string") return (PRESS_KIND_LABELS as Record<string, string>)[value] ?? value;
   if (field === "role" && typeof value === "string") return ROLE_LABELS[value] ?? value;

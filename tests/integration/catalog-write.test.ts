@@ -2,8 +2,8 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activityPlanItems, announcements, auditLog, conventions, jointInitiatives } from "@db/schema";
-import { catalogEditorForm, CatalogWriteError, conventionCodec, saveConvention, saveInitiative, savePlan } from "@/catalog";
+import { activityPlanItems, announcements, auditLog, categoryCpvCodes, conventions, jointInitiatives } from "@db/schema";
+import { catalogEditorForm, CatalogWriteError, categoryCodec, conventionCodec, saveConvention, saveInitiative, savePlan } from "@/catalog";
 import { validateForm } from "@/lib/forms";
 import type { ConventionInput } from "@/catalog/seed-schema";
 import { catalogSeed } from "@/catalog/seed";
@@ -174,6 +174,35 @@ describe("catalog writes and announcements", () => {
     expect(saved.saved).toBe(true);
     const [row] = await db.db.select().from(conventions).where(eq(conventions.slug, "prova-modulo"));
     expect(row).toMatchObject({ ceilingValue: 100_000, usedValue: 50_050, status: "active" });
+  });
+
+  it("takes a category's CPV codes from the vocabulary, with their official labels, and refuses codes that are not in it", async () => {
+    const submit = async (form: FormData) => {
+      const spec = catalogEditorForm(categoryCodec(undefined, actor), (id) => `/gestione/catalogo/categorie/${id}`, true);
+      const checked = validateForm(spec.schema, form, spec);
+      return checked.ok ? { saved: true as const, key: await spec.action(checked.data, form) } : { saved: false as const, errors: checked.errors };
+    };
+    const form = new FormData();
+    form.set("id", "pulizie-prova");
+    form.set("name", "Pulizie di prova");
+    form.append("cpv", "90919200-4");
+    form.append("cpv", "90911200-9");
+    const refused = await submit(form);
+    expect(refused.saved ? {} : refused.errors).toEqual({ cpv: "«90911200-9»: non è un codice del vocabolario CPV 2008 (controlla anche la cifra dopo il trattino)" });
+    const none = new FormData();
+    none.set("id", "pulizie-prova");
+    none.set("name", "Pulizie di prova");
+    expect((await submit(none)).saved).toBe(false);
+    form.delete("cpv");
+    form.append("cpv", "90919200-4");
+    form.append("cpv", "90911200-8");
+    form.append("cpv", "90919200-4");
+    expect(await submit(form)).toEqual({ saved: true, key: "pulizie-prova" });
+    const codes = await db.db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, "pulizie-prova"));
+    expect(codes.map((c) => [c.code, c.label]).sort()).toEqual([
+      ["90911200-8", "Servizi di pulizia di edifici"],
+      ["90919200-4", "Servizi di pulizia di uffici"],
+    ]);
   });
 
   it("announces a new joint initiative to the partners' regions, and not its updates", async () => {

@@ -62,3 +62,17 @@ describe("the CPV 2008 vocabulary", () => {
     expect(searchCpv("zzzzqqq").total).toBe(0);
   });
 });
+
+describe("the catalog's cpv parameter", () => {
+  it("accepts leading digits and codes of the vocabulary, and explains a code that is not one", async () => {
+    const { parseCatalogQuery } = await import("@/catalog");
+    const parse = (cpv: string) => parseCatalogQuery(new URLSearchParams({ cpv }));
+    expect(parse("909").query.cpv).toBe("909");
+    expect(parse("90919200-4").query.cpv).toBe("90919200-4");
+    expect(parse("90919200").query.cpv).toBe("90919200");
+    const wrongDigit = parse("90919200-5");
+    expect(wrongDigit.query.cpv).toBeUndefined();
+    expect(wrongDigit.messages.join(" ")).toContain("non esiste nel vocabolario CPV 2008");
+    expect(parse("12345678").messages.join(" ")).toContain("non esiste nel vocabolario CPV 2008");
+  });
+});
