@@ -20,7 +20,8 @@ import {
 import type { Actor } from "@/lib/audit";
 import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
-import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
+import { formValues, type FieldErrors, type FormSpec, type FormValues } from "@/lib/forms";
+import { MAX_DOCUMENTS, postedDocumentRows, storeDocumentUpload, type DocumentRow } from "./documents";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
 import { cpvEntry } from "./cpv/vocabulary";
 import { decodeLots, euro, euroText, integer, isLotAction, lotFormValues, optional } from "./editor-rows";
@@ -102,11 +103,28 @@ export const CONVENTION_LABELS: Record<string, string> = {
   used: "Importo utilizzato (euro)",
   orderingUrl: "Indirizzo della piattaforma degli ordini",
   lots: "Lotti",
+  newDocument: "Nuovo documento",
+  newDocumentKind: "Tipo del nuovo documento",
   example: "Voce dimostrativa",
 };
 
-/** The convention form (new when `id` is undefined); the key is the convention id. */
-export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> => ({
+/** The `azione` of the convention form's «Carica il documento» button. */
+export const DOCUMENT_UPLOAD_ACTION = "documento-carica";
+
+/** The convention form's documents: set by every post (kept rows plus the new upload), null on GET. */
+export interface ConventionDocumentsState {
+  rows: DocumentRow[] | null;
+}
+
+/**
+ * The convention form (new when `id` is undefined); the key is the convention id.
+ * Its documents are rows too (`documents.<row>.id|kind|remove`) plus one upload
+ * (`newDocument`, `newDocumentKind`), stored as soon as it is posted.
+ */
+export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> & { documents: ConventionDocumentsState } => {
+  const documents: ConventionDocumentsState = { rows: null };
+  return {
+  documents,
   schema: ConventionSeed,
   decode(form) {
     const v = formValues(form);
@@ -130,10 +148,28 @@ export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCo
       lots: decodeLots(v),
     };
   },
-  // The row buttons show the form again with the rows changed; nothing is saved or checked.
-  prepare: async (form) => (isLotAction(form.get("azione")) ? { show: true, quiet: true } : {}),
-  save: async (input) => (await saveConvention(input, { id, actor })).id,
-});
+  async prepare(form) {
+    const rows = (await postedDocumentRows(formValues(form), id)).filter((r) => !r.remove);
+    const errors: FieldErrors = {};
+    const file = form.get("newDocument");
+    if (file instanceof File && (file.size > 0 || file.name !== "")) {
+      if (rows.length >= MAX_DOCUMENTS) errors.newDocument = `Una convenzione può avere al massimo ${MAX_DOCUMENTS} documenti.`;
+      else {
+        const upload = await storeDocumentUpload(file, form.get("newDocumentKind"));
+        if (upload.row) rows.push({ document: upload.row, kind: upload.row.kind, remove: false });
+        else errors.newDocument = upload.error!;
+      }
+    }
+    documents.rows = rows;
+    // The row buttons show the form again with the rows changed; nothing is saved or checked.
+    const action = form.get("azione");
+    if (isLotAction(action) || action === DOCUMENT_UPLOAD_ACTION) return { show: true, quiet: true, errors };
+    return { errors };
+  },
+  save: async (input) =>
+    (await saveConvention(input, { id, actor, documents: documents.rows?.map((r) => ({ id: r.document.id, kind: r.kind })) })).id,
+  };
+};
 
 /** The form values of a stored convention, or null. */
 export async function conventionFormValues(id: number): Promise<FormValues | null> {

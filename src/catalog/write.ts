@@ -4,19 +4,21 @@
  * and, when an actor is given, the audit record.
  * Alerts match announcements on categoryId, aggregatorIds and regions.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import {
   activityPlanItems,
   activityPlans,
   aggregators,
   categories,
   categoryCpvCodes,
+  conventionDocuments,
   conventionLots,
   conventions,
   jointInitiativePartners,
   jointInitiatives,
   tools,
   type AnnouncementKind,
+  type ConventionDocumentKind,
   type ConventionStatus,
 } from "@db/schema";
 import { announce } from "@/outbox";
@@ -24,6 +26,8 @@ import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib
 import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
+import { removeStoredFile } from "@/lib/stored-files";
+import { DOCUMENT_KIND_LABELS } from "./documents";
 import { LOT_FIELDS } from "./editor-rows";
 import { LOT_COLUMNS } from "./search";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
@@ -134,13 +138,15 @@ export function lotChanges(before: LotColumns[], after: LotColumns[]): AuditChan
  * `upsert` (the seed loader) is set. Announces when the convention is new or
  * changes to planned, tender in progress or active.
  */
-export async function saveConvention(input: ConventionInput, options: WriteOptions & { id?: number; upsert?: boolean } = {}): Promise<WriteResult> {
-  return inTransaction(options, async (tx) => {
+export async function saveConvention(input: ConventionInput, options: WriteOptions & { id?: number; upsert?: boolean; documents?: DocumentChoice[] } = {}): Promise<WriteResult> {
+  const removedFiles: string[] = [];
+  const result = await inTransaction(options, async (tx) => {
     const aggregator = await requireAggregator(tx, input.aggregator, "aggregator");
     await requireCategory(tx, input.category, "category");
     const existing = await findExisting(options, input.slug, "convenzione", async (by) =>
       (await tx.select().from(conventions).where(by === "slug" ? eq(conventions.slug, input.slug) : eq(conventions.id, options.id!)))[0],
     );
+    const documents = options.documents ? await planDocuments(tx, existing?.id, options.documents) : null;
 
     const row = {
       slug: input.slug,
@@ -179,10 +185,10 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
         .where(eq(conventionLots.conventionId, id))
         .orderBy(conventionLots.number);
       const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
-      if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
+      if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number)) && !documents?.changed) {
         return { id, created: false, unchanged: true };
       }
-      changes = [...changesBetween(storedRow, row), ...lotChanges(storedLots, lots)];
+      changes = [...changesBetween(storedRow, row), ...lotChanges(storedLots, lots), ...(documents?.changes ?? [])];
       await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
       await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
     } else {
@@ -190,6 +196,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       id = inserted!.id;
     }
     if (lots.length > 0) await tx.insert(conventionLots).values(lots.map((l) => ({ ...l, conventionId: id })));
+    if (documents) removedFiles.push(...(await applyDocuments(tx, id, documents)));
 
     const kind = ANNOUNCED_STATUSES[input.status];
     if (kind && existing?.status !== input.status) {
@@ -211,6 +218,55 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
     }
     return { id, created: !existing, unchanged: false };
   });
+  // Files go once their rows are gone for good (a rolled-back save keeps both).
+  for (const id of removedFiles) await removeStoredFile(id);
+  return result;
+}
+
+/** A document kept by the editor, in the order shown. */
+export interface DocumentChoice {
+  id: string;
+  kind: ConventionDocumentKind;
+}
+
+interface DocumentPlan {
+  keep: DocumentChoice[];
+  remove: string[];
+  changed: boolean;
+  changes: AuditChange[];
+}
+
+/**
+ * What saving the chosen documents does: each must be this convention's or an
+ * unsaved upload; stored documents not chosen are removed. Changes are
+ * recorded as `documents.<file name>` with the kind before and after.
+ */
+async function planDocuments(tx: Transaction, conventionId: number | undefined, chosen: DocumentChoice[]): Promise<DocumentPlan> {
+  const stored = conventionId === undefined ? [] : await tx.select().from(conventionDocuments).where(eq(conventionDocuments.conventionId, conventionId)).orderBy(conventionDocuments.position);
+  const ids = chosen.map((c) => c.id);
+  const pending = ids.length ? await tx.select().from(conventionDocuments).where(and(inArray(conventionDocuments.id, ids), isNull(conventionDocuments.conventionId))) : [];
+  const known = new Map([...stored, ...pending].map((d) => [d.id, d]));
+  for (const c of chosen) if (!known.has(c.id)) throw new CatalogWriteError("un documento caricato non è più disponibile: caricalo di nuovo", "newDocument");
+  const changes: AuditChange[] = [];
+  const label = (kind: ConventionDocumentKind) => DOCUMENT_KIND_LABELS[kind];
+  for (const c of chosen) {
+    const d = known.get(c.id)!;
+    if (d.conventionId === null) changes.push({ field: `documents.${d.originalName}`, before: null, after: label(c.kind) });
+    else if (d.kind !== c.kind) changes.push({ field: `documents.${d.originalName}`, before: label(d.kind), after: label(c.kind) });
+  }
+  const remove = stored.filter((d) => !ids.includes(d.id));
+  for (const d of remove) changes.push({ field: `documents.${d.originalName}`, before: label(d.kind), after: null });
+  const reordered = !same(stored.filter((d) => ids.includes(d.id)).map((d) => d.id), ids.filter((id) => known.get(id)!.conventionId !== null));
+  return { keep: chosen, remove: remove.map((d) => d.id), changed: changes.length > 0 || reordered, changes };
+}
+
+/** Links, orders and relabels the kept documents and deletes the others; returns the files to remove after commit. */
+async function applyDocuments(tx: Transaction, conventionId: number, plan: DocumentPlan): Promise<string[]> {
+  for (const [position, c] of plan.keep.entries()) {
+    await tx.update(conventionDocuments).set({ conventionId, kind: c.kind, position }).where(eq(conventionDocuments.id, c.id));
+  }
+  if (plan.remove.length) await tx.delete(conventionDocuments).where(inArray(conventionDocuments.id, plan.remove));
+  return plan.remove;
 }
 
 /** Creates or updates a joint initiative (by slug) and its partners; a new one is announced. */
