@@ -56,22 +56,22 @@ describe("the convention editor in a browser", () => {
     }
     // Two documents: the first with «Carica il documento», the second sent with «Salva».
     await page.getByLabel("Tipo del nuovo documento").selectOption("capitolato");
-    await page.getByLabel("Nuovo documento").setInputFiles({ name: "Capitolato tecnico.pdf", mimeType: "application/pdf", buffer: PDF });
+    await page.getByLabel("Nuovo documento", { exact: true }).setInputFiles({ name: "Capitolato tecnico.pdf", mimeType: "application/pdf", buffer: PDF });
     await page.getByRole("button", { name: "Carica il documento" }).click();
-    await page.getByText("Capitolato tecnico.pdf").waitFor();
+    await page.getByRole("link", { name: "Capitolato tecnico.pdf" }).waitFor();
     expect(await page.getByLabel("Nome del lotto").nth(2).inputValue()).toBe("Lotto sud");
 
     // A file that is not a PDF, PNG or JPEG is refused with a message, and nothing typed is lost.
     await page.getByLabel("Tipo del nuovo documento").selectOption("listino");
-    await page.getByLabel("Nuovo documento").setInputFiles({ name: "listino.pdf", mimeType: "application/pdf", buffer: Buffer.from("<html>non un PDF</html>") });
+    await page.getByLabel("Nuovo documento", { exact: true }).setInputFiles({ name: "listino.pdf", mimeType: "application/pdf", buffer: Buffer.from("<html>non un PDF</html>") });
     await page.getByRole("button", { name: "Salva", exact: true }).click();
     expect(await page.getByRole("alert").first().textContent()).toContain("non è un PDF, PNG o JPEG");
     expect(await page.getByLabel("Titolo").inputValue()).toBe("Servizi di pulizia per gli enti di prova");
-    expect(await page.getByText("Capitolato tecnico.pdf").count()).toBe(1);
+    expect(await page.getByRole("link", { name: "Capitolato tecnico.pdf" }).count()).toBe(1);
     await expectNoAxeViolations(page);
 
     await page.getByLabel("Tipo del nuovo documento").selectOption("listino");
-    await page.getByLabel("Nuovo documento").setInputFiles({ name: "Listino prezzi 2027.png", mimeType: "image/png", buffer: PNG });
+    await page.getByLabel("Nuovo documento", { exact: true }).setInputFiles({ name: "Listino prezzi 2027.png", mimeType: "image/png", buffer: PNG });
     await page.getByRole("button", { name: "Salva", exact: true }).click();
     await page.waitForURL(/\/gestione\/catalogo\/convenzioni\/\d+\?salvato$/);
     const id = Number(new URL(page.url()).pathname.split("/").pop());
@@ -119,7 +119,9 @@ describe("the convention editor in a browser", () => {
     await page.getByRole("group", { name: "Lotto 2", exact: true }).getByLabel("Nome del lotto").waitFor();
     expect(await page.getByRole("group", { name: "Lotto 2", exact: true }).getByLabel("Nome del lotto").inputValue()).toBe("Lotto sud");
     await page.getByRole("group", { name: "Lotto 1", exact: true }).getByLabel("Fornitore").fill("Ditta Nord Due S.p.A.");
-    await page.getByLabel("Elimina «Listino prezzi 2027.png»").check();
+    // Bootstrap Italia draws checkboxes on their labels, which is where people click.
+    await page.locator("label", { hasText: "Elimina «Listino prezzi 2027.png»" }).click();
+    expect(await page.getByLabel("Elimina «Listino prezzi 2027.png»").isChecked()).toBe(true);
     await page.getByRole("button", { name: "Salva", exact: true }).click();
     await page.waitForURL(/\?salvato$/);
     const changed = await snapshot();

@@ -19,9 +19,9 @@ import type { ConventionInput } from "@/catalog/seed-schema";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 
 const actor = { id: null, label: "redazione (editor)" };
-const PDF = new TextEncoder().encode("%PDF-1.7\n%%EOF\n");
+const PDF = new TextEncoder().encode("%PDF-1.7\n%%EOF\n") as Uint8Array<ArrayBuffer>;
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
-const file = (bytes: Uint8Array, name: string) => new File([bytes], name);
+const file = (bytes: Uint8Array<ArrayBuffer>, name: string) => new File([bytes], name);
 
 const convention = (slug: string): ConventionInput => ({
   slug,
