@@ -45,16 +45,18 @@ export interface LotField {
   /** Stored column compared by the audit (its values are shown as they are stored). */
   column: keyof StoredLot;
   hint?: string;
+  /** Its share of a row of the form on wider screens (it takes the full width on phones). */
+  width: "narrow" | "wide" | "half";
 }
 
 /** The fields of a lot, in form order. */
 export const LOT_FIELDS: readonly LotField[] = [
-  { key: "number", label: "Numero", kind: "number", decode: integer, stored: (l) => String(l.number), column: "number" },
-  { key: "name", label: "Nome del lotto", kind: "text", decode: optional, stored: (l) => l.name, column: "name" },
-  { key: "region", label: "Regione", kind: "region", decode: optional, stored: (l) => l.region, column: "region" },
-  { key: "territory", label: "Territorio", kind: "text", decode: (v) => v?.trim() ?? "", stored: (l) => l.territory, column: "territory", hint: "Ad esempio le province o la città metropolitana." },
-  { key: "supplier", label: "Fornitore", kind: "text", decode: optional, stored: (l) => l.supplier ?? "", column: "supplier" },
-  { key: "ceiling", label: "Massimale (euro)", kind: "euro", decode: euro, stored: (l) => euroText(l.ceilingValue), column: "ceilingValue", hint: "Ad esempio 1.500.000" },
+  { key: "number", label: "Numero", kind: "number", width: "narrow", decode: integer, stored: (l) => String(l.number), column: "number" },
+  { key: "name", label: "Nome del lotto", kind: "text", width: "wide", decode: optional, stored: (l) => l.name, column: "name" },
+  { key: "region", label: "Regione", kind: "region", width: "half", decode: optional, stored: (l) => l.region, column: "region" },
+  { key: "territory", label: "Territorio", kind: "text", width: "half", decode: (v) => v?.trim() ?? "", stored: (l) => l.territory, column: "territory" },
+  { key: "supplier", label: "Fornitore", kind: "text", width: "half", decode: optional, stored: (l) => l.supplier ?? "", column: "supplier" },
+  { key: "ceiling", label: "Massimale (euro)", kind: "euro", width: "half", decode: euro, stored: (l) => euroText(l.ceilingValue), column: "ceilingValue" },
 ];
 
 /** The label of a lot field by key or by stored column (for the error summary and the audit log). */

@@ -6,7 +6,7 @@
  */
 import { asc, eq } from "drizzle-orm";
 import { describe } from "vitest";
-import { auditLog, conventionDocuments, conventionLots, conventions } from "@db/schema";
+import { auditLog, categoryCpvCodes, conventionDocuments, conventionLots, conventions } from "@db/schema";
 import { createUserWithRole } from "../helpers/auth";
 import { expect, expectNoAxeViolations, test } from "../helpers/e2e";
 
@@ -134,6 +134,36 @@ describe("the convention editor in a browser", () => {
     expect(log).toContain("Lotto 2, nome del lotto: da «Lotto centro» a «Lotto sud»");
     expect(log).toContain("Lotto 3, regione: da «Campania» a «Toscana»");
     expect(log).toContain("Documento «Listino prezzi 2027.png»: da «Listino prezzi» a «—»");
+    await context.close();
+  });
+
+  test("chooses a category's CPV codes from the vocabulary by searching words or digits", async ({ siteDb, newContext, url }) => {
+    const editor = await createUserWithRole("editor");
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(url("/gestione/catalogo/categorie/nuova"));
+    await page.getByLabel("Indirizzo email").fill(editor.email);
+    await page.getByLabel("Password").fill(editor.password);
+    await page.getByRole("button", { name: "Accedi" }).click();
+    await page.waitForURL(/\/gestione\/catalogo\/categorie\/nuova$/);
+    await page.getByRole("textbox", { name: "Nome", exact: true }).fill("Pulizia e sanificazione");
+    await page.getByLabel("Identificativo (slug)").fill("pulizia-sanificazione");
+    await page.getByLabel("Cerca nel vocabolario CPV").fill("pulizia uffici");
+    await page.getByRole("button", { name: "Cerca i codici" }).click();
+    await page.locator("label", { hasText: "90919200-4 Servizi di pulizia di uffici" }).click();
+    // A second search keeps the code ticked after the first.
+    await page.getByLabel("Cerca nel vocabolario CPV").fill("9091120");
+    await page.getByRole("button", { name: "Cerca i codici" }).click();
+    expect(await page.getByLabel("90919200-4 Servizi di pulizia di uffici").isChecked()).toBe(true);
+    await page.locator("label", { hasText: "90911200-8 Servizi di pulizia di edifici" }).click();
+    await expectNoAxeViolations(page);
+    await page.getByRole("button", { name: "Salva", exact: true }).click();
+    await page.waitForURL(/\/gestione\/catalogo\/categorie\/pulizia-sanificazione\?salvato$/);
+    const codes = await siteDb.db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, "pulizia-sanificazione"));
+    expect(codes.map((c) => [c.code, c.label]).sort()).toEqual([
+      ["90911200-8", "Servizi di pulizia di edifici"],
+      ["90919200-4", "Servizi di pulizia di uffici"],
+    ]);
     await context.close();
   });
 });
