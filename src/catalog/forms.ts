@@ -124,50 +124,50 @@ export interface ConventionDocumentsState {
 export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> & { documents: ConventionDocumentsState } => {
   const documents: ConventionDocumentsState = { rows: null };
   return {
-  documents,
-  schema: ConventionSeed,
-  decode(form) {
-    const v = formValues(form);
-    return {
-      slug: optional(v.slug),
-      aggregator: optional(v.aggregator),
-      category: optional(v.category),
-      instrument: optional(v.instrument),
-      title: optional(v.title),
-      summary: v.summary?.trim() ?? "",
-      description: v.description?.trim() ?? "",
-      cig: optional(v.cig)?.toUpperCase(),
-      status: optional(v.status),
-      publishedOn: optional(v.publishedOn),
-      startDate: optional(v.startDate),
-      endDate: optional(v.endDate),
-      ceiling: euro(v.ceiling),
-      used: euro(v.used),
-      orderingUrl: optional(v.orderingUrl),
-      example: v.example === "1",
-      lots: decodeLots(v),
-    };
-  },
-  async prepare(form) {
-    const rows = (await postedDocumentRows(formValues(form), id)).filter((r) => !r.remove);
-    const errors: FieldErrors = {};
-    const file = form.get("newDocument");
-    if (file instanceof File && (file.size > 0 || file.name !== "")) {
-      if (rows.length >= MAX_DOCUMENTS) errors.newDocument = `Una convenzione può avere al massimo ${MAX_DOCUMENTS} documenti.`;
-      else {
-        const upload = await storeDocumentUpload(file, form.get("newDocumentKind"));
-        if (upload.row) rows.push({ document: upload.row, kind: upload.row.kind, remove: false });
-        else errors.newDocument = upload.error!;
+    documents,
+    schema: ConventionSeed,
+    decode(form) {
+      const v = formValues(form);
+      return {
+        slug: optional(v.slug),
+        aggregator: optional(v.aggregator),
+        category: optional(v.category),
+        instrument: optional(v.instrument),
+        title: optional(v.title),
+        summary: v.summary?.trim() ?? "",
+        description: v.description?.trim() ?? "",
+        cig: optional(v.cig)?.toUpperCase(),
+        status: optional(v.status),
+        publishedOn: optional(v.publishedOn),
+        startDate: optional(v.startDate),
+        endDate: optional(v.endDate),
+        ceiling: euro(v.ceiling),
+        used: euro(v.used),
+        orderingUrl: optional(v.orderingUrl),
+        example: v.example === "1",
+        lots: decodeLots(v),
+      };
+    },
+    async prepare(form) {
+      const kept = (await postedDocumentRows(formValues(form), id)).filter((r) => !r.remove);
+      const errors: FieldErrors = {};
+      const file = form.get("newDocument");
+      if (file instanceof File && (file.size > 0 || file.name !== "")) {
+        if (kept.length >= MAX_DOCUMENTS) errors.newDocument = `Una convenzione può avere al massimo ${MAX_DOCUMENTS} documenti.`;
+        else {
+          const upload = await storeDocumentUpload(file, form.get("newDocumentKind"));
+          if (upload.row) kept.push({ document: upload.row, kind: upload.row.kind, remove: false });
+          else errors.newDocument = upload.error!;
+        }
       }
-    }
-    documents.rows = rows;
-    // The row buttons show the form again with the rows changed; nothing is saved or checked.
-    const action = form.get("azione");
-    if (isLotAction(action) || action === DOCUMENT_UPLOAD_ACTION) return { show: true, quiet: true, errors };
-    return { errors };
-  },
-  save: async (input) =>
-    (await saveConvention(input, { id, actor, documents: documents.rows?.map((r) => ({ id: r.document.id, kind: r.kind })) })).id,
+      documents.rows = kept;
+      // The row buttons show the form again with the rows changed; nothing is saved or checked.
+      const action = form.get("azione");
+      if (isLotAction(action) || action === DOCUMENT_UPLOAD_ACTION) return { show: true, quiet: true, errors };
+      return { errors };
+    },
+    save: async (input) =>
+      (await saveConvention(input, { id, actor, documents: documents.rows?.map((r) => ({ id: r.document.id, kind: r.kind })) })).id,
   };
 };
 
