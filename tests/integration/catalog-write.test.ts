@@ -3,7 +3,7 @@ import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activityPlanItems, announcements, auditLog, categoryCpvCodes, conventions, jointInitiatives } from "@db/schema";
-import { catalogEditorForm, CatalogWriteError, categoryCodec, conventionCodec, saveConvention, saveInitiative, savePlan } from "@/catalog";
+import { catalogEditorForm, CatalogWriteError, categoryCodec, conventionCodec, saveCategory, saveConvention, saveInitiative, savePlan } from "@/catalog";
 import { validateForm } from "@/lib/forms";
 import type { ConventionInput } from "@/catalog/seed-schema";
 import { catalogSeed } from "@/catalog/seed";
@@ -202,6 +202,13 @@ describe("catalog writes and announcements", () => {
     expect(codes.map((c) => [c.code, c.label]).sort()).toEqual([
       ["90911200-8", "Servizi di pulizia di edifici"],
       ["90919200-4", "Servizi di pulizia di uffici"],
+    ]);
+    // Saving again with one code fewer and a new name records both changes.
+    await saveCategory({ id: "pulizie-prova", name: "Pulizie di uffici", description: "", cpv: [{ code: "90919200-4", label: "Servizi di pulizia di uffici" }] }, { actor });
+    const [audit] = (await db.db.select().from(auditLog).where(eq(auditLog.entityId, "pulizie-prova"))).filter((a) => a.action === "category.update");
+    expect((audit!.details as { changes: unknown[] }).changes).toEqual([
+      { field: "name", before: "Pulizie di prova", after: "Pulizie di uffici" },
+      { field: "cpv.90911200-8", before: "Servizi di pulizia di edifici", after: null },
     ]);
   });
 
