@@ -201,3 +201,32 @@ export const activityPlanItems = sqliteTable(
   },
   (t) => [index("activity_plan_items_plan_idx").on(t.planId)],
 );
+
+/** Kinds of document attached to an instrument, in the order they are listed. */
+export const CONVENTION_DOCUMENT_KINDS = ["guida", "capitolato", "listino", "condizioni", "faq"] as const;
+export type ConventionDocumentKind = (typeof CONVENTION_DOCUMENT_KINDS)[number];
+
+/**
+ * Documents of an instrument (guide, specifications, price list, conditions,
+ * FAQ). The file lives in the uploads folder under `id`; a row without a
+ * convention is an upload not saved yet (kept while a refused form is
+ * corrected, removed after a day).
+ */
+export const conventionDocuments = sqliteTable(
+  "convention_documents",
+  {
+    /** 32 hex characters, also the stored file's name. */
+    id: text("id").primaryKey(),
+    conventionId: integer("convention_id").references(() => conventions.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: CONVENTION_DOCUMENT_KINDS }).notNull(),
+    /** Name as uploaded, cleaned; for display and Content-Disposition only. */
+    originalName: text("original_name").notNull(),
+    mimeType: text("mime_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    /** Order within the convention's documents. */
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [index("convention_documents_convention_idx").on(t.conventionId, t.position)],
+);

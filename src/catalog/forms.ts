@@ -21,32 +21,17 @@ import {
 import type { Actor } from "@/lib/audit";
 import { issueMessage } from "@/lib/content-files";
 import { getDb } from "@/lib/db";
-import { formValues, type FormSpec, type FormValues } from "@/lib/forms";
+import { formValues, type FieldErrors, type FormSpec, type FormValues } from "@/lib/forms";
+import { MAX_DOCUMENTS, postedDocumentRows, storeDocumentUpload, type DocumentRow } from "./documents";
 import { AggregatorSeed, CategorySeed, ConventionSeed, InitiativeSeed, PlanSeed } from "./seed-schema";
-import { STATUS_SLUGS } from "./labels";
+import { cpvEntry } from "./cpv/vocabulary";
+import { decodeLots, euro, euroText, integer, isLotAction, lotFormValues, optional } from "./editor-rows";
 import { CatalogWriteError, saveAggregator, saveCategory, saveConvention, saveInitiative, savePlan } from "./write";
 
 export type { FormValues };
 
 /** Fields whose lines are list entries; an error there names the line. */
-const LINE_FIELDS = new Set(["lots", "items", "cpv"]);
-
-const optional = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
-
-/** "1.234.567,50", "1234567.5" or "1234567" → euro; anything else is passed on for zod to refuse. */
-function euro(value: string | undefined): number | string | undefined {
-  const v = optional(value);
-  if (v === undefined) return undefined;
-  const normalised = /,/.test(v) ? v.replace(/\./g, "").replace(",", ".") : /^\d{1,3}(\.\d{3})+$/.test(v) ? v.replace(/\./g, "") : v;
-  const n = Number(normalised.replace(/\s|€/g, ""));
-  return Number.isFinite(n) && normalised !== "" ? n : v;
-}
-
-function integer(value: string | undefined): number | string | undefined {
-  const v = optional(value);
-  if (v === undefined) return undefined;
-  return /^\d+$/.test(v) ? Number(v) : v;
-}
+const LINE_FIELDS = new Set(["items"]);
 
 /** Non-empty lines of a textarea, split on "|". */
 function rows(value: string | undefined): string[][] {
@@ -60,8 +45,17 @@ function rows(value: string | undefined): string[][] {
 /** Zod's wording for content authors, with the line named for list fields. */
 function lineMessage(issue: z.core.$ZodIssue, candidate: unknown): string {
   const field = String(issue.path[0] ?? "_form");
-  const line = LINE_FIELDS.has(field) && typeof issue.path[1] === "number" ? `riga ${issue.path[1] + 1}: ` : "";
-  return `${line}${issueMessage(issue, candidate)}`;
+  const index = issue.path[1];
+  const line = LINE_FIELDS.has(field) && typeof index === "number" ? `riga ${index + 1}: ` : "";
+  const code = field === "cpv" && typeof index === "number" ? (candidate as { cpv?: { code?: unknown }[] }).cpv?.[index]?.code : undefined;
+  return `${line}${typeof code === "string" ? `«${code}»: ` : ""}${issueMessage(issue, candidate)}`;
+}
+
+/** The field an issue is shown on: one lot row's own field (`lots.1.name`), else the form field. */
+function issueField(issue: z.core.$ZodIssue): string {
+  const [first, index, sub] = issue.path;
+  if (first === "lots" && typeof index === "number") return `lots.${index}.${typeof sub === "string" ? sub : "number"}`;
+  return String(first ?? "_form");
 }
 
 /** One entity of the back-office editor: its seed schema, how a posted form becomes the seed shape, and how it is saved. */
@@ -69,6 +63,8 @@ export interface CatalogCodec<S extends z.ZodType, K> {
   schema: S;
   decode: (form: FormData) => unknown;
   save: (input: z.infer<S>) => Promise<K>;
+  /** Runs on every post first (uploads, the buttons that only show the form again); see FormSpec.prepare. */
+  prepare?: FormSpec<S, K>["prepare"];
 }
 
 /**
@@ -77,19 +73,19 @@ export interface CatalogCodec<S extends z.ZodType, K> {
  * entry's editor with «Modifiche salvate» (`path(key)?salvato`).
  */
 export function catalogEditorForm<S extends z.ZodType, K>(codec: CatalogCodec<S, K>, path: (key: K) => string, isNew: boolean): FormSpec<S, K> {
-  return { schema: codec.schema, decode: codec.decode, message: lineMessage, action: (input) => codec.save(input), done: (key) => `${path(key)}?salvato`, once: isNew };
+  return {
+    schema: codec.schema,
+    decode: codec.decode,
+    message: lineMessage,
+    field: issueField,
+    prepare: codec.prepare,
+    action: (input) => codec.save(input),
+    done: (key) => `${path(key)}?salvato`,
+    once: isNew,
+  };
 }
-
-const euroText = (cents: number | null) => (cents === null ? "" : String(cents / 100));
 
 // ---- Conventions -----------------------------------------------------------
-
-/** A lot status typed as in catalog URLs (attiva, esaurita…); anything else is left for the schema to refuse. */
-function statusFromSlug(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const found = (Object.entries(STATUS_SLUGS) as [ConventionStatus, string][]).find(([, slug]) => slug === value.toLowerCase());
-  return found ? found[0] : value;
-}
 
 export const CONVENTION_LABELS: Record<string, string> = {
   title: "Titolo",
@@ -108,48 +104,73 @@ export const CONVENTION_LABELS: Record<string, string> = {
   used: "Importo utilizzato (euro)",
   orderingUrl: "Indirizzo della piattaforma degli ordini",
   lots: "Lotti",
+  newDocument: "Nuovo documento",
+  newDocumentKind: "Tipo del nuovo documento",
   example: "Voce dimostrativa",
 };
 
-/** The convention form (new when `id` is undefined); the key is the convention id. */
-export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> => ({
-  schema: ConventionSeed,
-  decode(form) {
-    const v = formValues(form);
-    return {
-      slug: optional(v.slug),
-      aggregator: optional(v.aggregator),
-      category: optional(v.category),
-      instrument: optional(v.instrument),
-      title: optional(v.title),
-      summary: v.summary?.trim() ?? "",
-      description: v.description?.trim() ?? "",
-      cig: optional(v.cig)?.toUpperCase(),
-      status: optional(v.status),
-      publishedOn: optional(v.publishedOn),
-      startDate: optional(v.startDate),
-      endDate: optional(v.endDate),
-      ceiling: euro(v.ceiling),
-      used: euro(v.used),
-      orderingUrl: optional(v.orderingUrl),
-      example: v.example === "1",
-      lots: rows(v.lots).map(([number, name, region, territory, supplier, ceiling, cig, used, status, startDate, endDate]) => ({
-        number: integer(number),
-        name: optional(name),
-        region: optional(region),
-        territory: territory ?? "",
-        supplier: optional(supplier),
-        ceiling: euro(ceiling),
-        cig: optional(cig)?.toUpperCase(),
-        used: euro(used),
-        status: statusFromSlug(optional(status)),
-        startDate: optional(startDate),
-        endDate: optional(endDate),
-      })),
-    };
-  },
-  save: async (input) => (await saveConvention(input, { id, actor })).id,
-});
+/** The `azione` of the convention form's «Carica il documento» button. */
+export const DOCUMENT_UPLOAD_ACTION = "documento-carica";
+
+/** The convention form's documents: set by every post (kept rows plus the new upload), null on GET. */
+export interface ConventionDocumentsState {
+  rows: DocumentRow[] | null;
+}
+
+/**
+ * The convention form (new when `id` is undefined); the key is the convention id.
+ * Its documents are rows too (`documents.<row>.id|kind|remove`) plus one upload
+ * (`newDocument`, `newDocumentKind`), stored as soon as it is posted.
+ */
+export const conventionCodec = (id: number | undefined, actor: Actor): CatalogCodec<typeof ConventionSeed, number> & { documents: ConventionDocumentsState } => {
+  const documents: ConventionDocumentsState = { rows: null };
+  return {
+    documents,
+    schema: ConventionSeed,
+    decode(form) {
+      const v = formValues(form);
+      return {
+        slug: optional(v.slug),
+        aggregator: optional(v.aggregator),
+        category: optional(v.category),
+        instrument: optional(v.instrument),
+        title: optional(v.title),
+        summary: v.summary?.trim() ?? "",
+        description: v.description?.trim() ?? "",
+        cig: optional(v.cig)?.toUpperCase(),
+        status: optional(v.status),
+        publishedOn: optional(v.publishedOn),
+        startDate: optional(v.startDate),
+        endDate: optional(v.endDate),
+        ceiling: euro(v.ceiling),
+        used: euro(v.used),
+        orderingUrl: optional(v.orderingUrl),
+        example: v.example === "1",
+        lots: decodeLots(v),
+      };
+    },
+    async prepare(form) {
+      const kept = (await postedDocumentRows(formValues(form), id)).filter((r) => !r.remove);
+      const errors: FieldErrors = {};
+      const file = form.get("newDocument");
+      if (file instanceof File && (file.size > 0 || file.name !== "")) {
+        if (kept.length >= MAX_DOCUMENTS) errors.newDocument = `Una convenzione può avere al massimo ${MAX_DOCUMENTS} documenti.`;
+        else {
+          const upload = await storeDocumentUpload(file, form.get("newDocumentKind"));
+          if (upload.row) kept.push({ document: upload.row, kind: upload.row.kind, remove: false });
+          else errors.newDocument = upload.error!;
+        }
+      }
+      documents.rows = kept;
+      // The row buttons show the form again with the rows changed; nothing is saved or checked.
+      const action = form.get("azione");
+      if (isLotAction(action) || action === DOCUMENT_UPLOAD_ACTION) return { show: true, quiet: true, errors };
+      return { errors };
+    },
+    save: async (input) =>
+      (await saveConvention(input, { id, actor, documents: documents.rows?.map((r) => ({ id: r.document.id, kind: r.kind })) })).id,
+  };
+};
 
 /** The form values of a stored convention, or null. */
 export async function conventionFormValues(id: number): Promise<FormValues | null> {
@@ -174,13 +195,7 @@ export async function conventionFormValues(id: number): Promise<FormValues | nul
     used: euroText(c.usedValue),
     orderingUrl: c.orderingUrl ?? "",
     example: c.isExample ? "1" : "",
-    lots: lots
-      .map((l) =>
-        [l.number, l.name, l.region, l.territory, l.supplier ?? "", euroText(l.ceilingValue), l.cig ?? "", euroText(l.usedValue), l.status ? STATUS_SLUGS[l.status] : "", l.startDate ?? "", l.endDate ?? ""]
-          .join(" | ")
-          .replace(/( \| )+$/, ""),
-      )
-      .join("\n"),
+    ...lotFormValues(lots),
   };
 }
 
@@ -317,7 +332,11 @@ export const CATEGORY_LABELS: Record<string, string> = {
   id: "Identificativo (slug)",
   description: "Descrizione",
   cpv: "Codici CPV",
+  cpvq: "Cerca nel vocabolario CPV",
 };
+
+/** The `azione` of the category form's «Cerca» button. */
+export const CPV_SEARCH_ACTION = "cerca-cpv";
 
 export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCodec<typeof CategorySeed, string> => ({
   schema: CategorySeed,
@@ -327,9 +346,15 @@ export const categoryCodec = (id: string | undefined, actor: Actor): CatalogCode
       id: id ?? optional(v.id),
       name: optional(v.name),
       description: v.description?.trim() ?? "",
-      cpv: rows(v.cpv).map(([code, label]) => ({ code: optional(code), label: optional(label) })),
+      // Chosen from the vocabulary: the label is always its official Italian one.
+      cpv: [...new Set(form.getAll("cpv").filter((c): c is string => typeof c === "string").map((c) => c.trim()).filter(Boolean))].map((code) => ({
+        code,
+        label: cpvEntry(code)?.label,
+      })),
     };
   },
+  // «Cerca» shows the codes matching `cpvq` to tick; nothing is saved or checked.
+  prepare: async (form) => (form.get("azione") === CPV_SEARCH_ACTION ? { show: true, quiet: true } : {}),
   async save(input) {
     if (id === undefined && (await idTaken(categories, input.id))) throw new CatalogWriteError(`l'identificativo «${input.id}» è già in uso`, "id");
     return (await saveCategory(input, { actor })).id;
@@ -341,7 +366,7 @@ export async function categoryFormValues(id: string): Promise<FormValues | null>
   const [c] = await db.select().from(categories).where(eq(categories.id, id));
   if (!c) return null;
   const codes = await db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, id)).orderBy(asc(categoryCpvCodes.code));
-  return { id: c.id, name: c.name, description: c.description, cpv: codes.map((x) => `${x.code} | ${x.label}`).join("\n") };
+  return { id: c.id, name: c.name, description: c.description, cpv: codes.map((x) => x.code).join(",") };
 }
 
 // ---- Activity plans --------------------------------------------------------

@@ -74,6 +74,8 @@ export {
   AGGREGATOR_LABELS,
   CATEGORY_LABELS,
   PLAN_LABELS,
+  CPV_SEARCH_ACTION,
+  DOCUMENT_UPLOAD_ACTION,
   type CatalogCodec,
   type FormValues,
 } from "./forms";
@@ -92,3 +94,17 @@ export {
   type ComparisonLot,
   type LotComparison,
 } from "./lots";
+export { LOT_FIELDS, LOT_ACTIONS, lotRowsToShow, lotErrorLabels, lotFieldLabel, type LotField } from "./editor-rows";
+export { cpvEntry, cpvEntryByDigits, searchCpv, CPV_VOCABULARY_SIZE, MAX_CPV_SEARCH_LENGTH, type CpvEntry } from "./cpv/vocabulary";
+export {
+  DOCUMENT_KIND_LABELS,
+  CONVENTION_DOCUMENT_KINDS,
+  documentsOf,
+  storedDocumentRows,
+  documentForDownload,
+  documentFormat,
+  documentSize,
+  pruneUnsavedDocuments,
+  type ConventionDocument,
+  type DocumentRow,
+} from "./documents";

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CONVENTION_STATUSES, INSTRUMENT_TYPES, type ConventionStatus, type InstrumentType } from "@db/schema";
 import { slugParam } from "@/lib/field-rules";
 import { addDays, todayInItaly } from "@/lib/dates";
+import { cpvEntry, cpvEntryByDigits } from "./cpv/vocabulary";
 import { toFtsMatch } from "./fts";
 import { INSTRUMENT_SLUGS, NATIONAL_REGION, REGIONS, STATUS_SLUGS } from "./labels";
 
@@ -134,8 +135,9 @@ export function parseCatalogQuery(params: URLSearchParams): ParsedCatalogQuery {
 
   const cpv = get("cpv");
   if (cpv) {
-    if (cpvParam.safeParse(cpv).success) query.cpv = cpv;
-    else messages.push("Il codice CPV deve essere composto da cifre, ad esempio 90919200-4 oppure solo le prime cifre, come 909.");
+    if (!cpvParam.safeParse(cpv).success) messages.push("Il codice CPV deve essere composto da cifre, ad esempio 90919200-4 oppure solo le prime cifre, come 909.");
+    else if (/^\d{8}/.test(cpv) && !(cpv.includes("-") ? cpvEntry(cpv) : cpvEntryByDigits(cpv))) messages.push(`Il codice CPV ${cpv} non esiste nel vocabolario CPV 2008: controlla le cifre, oppure indica solo le prime, come 909.`);
+    else query.cpv = cpv;
   }
 
   const tipo = get("tipo");

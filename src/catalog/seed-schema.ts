@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AGGREGATOR_KINDS, CONVENTION_STATUSES, INITIATIVE_STAGES, INSTRUMENT_TYPES } from "@db/schema";
 import { httpUrlRule, slugRule } from "@/lib/field-rules";
+import { cpvEntry } from "./cpv/vocabulary";
 import { NATIONAL_REGION, TERRITORIES } from "./labels";
 
 export const slug = slugRule();
@@ -16,7 +17,14 @@ export const ToolSeed = z.object({
   links: z.array(z.object({ to: slug, description: z.string().min(5) })).default([]),
 });
 
-export const CpvCode = z.string().regex(/^\d{8}-\d$/, "deve essere un codice CPV come 45233141-9");
+export const CpvCode = z
+  .string()
+  .regex(/^\d{8}-\d$/, "deve essere un codice CPV come 45233141-9")
+  .refine((code) => cpvEntry(code) !== undefined, {
+    // Only when the shape is right: a wrong check digit is the usual mistake.
+    message: "non è un codice del vocabolario CPV 2008 (controlla anche la cifra dopo il trattino)",
+    when: (payload) => typeof payload.value === "string" && /^\d{8}-\d$/.test(payload.value),
+  });
 
 export const CategorySeed = z.object({
   id: slug,

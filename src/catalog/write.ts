@@ -4,19 +4,21 @@
  * and, when an actor is given, the audit record.
  * Alerts match announcements on categoryId, aggregatorIds and regions.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import {
   activityPlanItems,
   activityPlans,
   aggregators,
   categories,
   categoryCpvCodes,
+  conventionDocuments,
   conventionLots,
   conventions,
   jointInitiativePartners,
   jointInitiatives,
   tools,
   type AnnouncementKind,
+  type ConventionDocumentKind,
   type ConventionStatus,
 } from "@db/schema";
 import { announce } from "@/outbox";
@@ -24,6 +26,9 @@ import { changesBetween, recordAudit, type Actor, type AuditChange } from "@/lib
 import { getDb, type Transaction } from "@/lib/db";
 import { Refusal } from "@/lib/refusal";
 import { NATIONAL_REGION } from "./labels";
+import { removeStoredFile } from "@/lib/stored-files";
+import { DOCUMENT_KIND_LABELS } from "./documents";
+import { LOT_FIELDS } from "./editor-rows";
 import { LOT_COLUMNS } from "./search";
 import type { AggregatorInput, CategoryInput, ConventionInput, InitiativeInput, PlanInput } from "./seed-schema";
 
@@ -98,19 +103,50 @@ async function findExisting<T extends { id: number }>(
 /** Compares stored values with new ones; JSON is enough for the flat rows involved. */
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+type LotColumns = { number: number } & Record<string, unknown>;
+
+/** How a lot is named in the audit log when it is added or removed. */
+const lotText = (lot: LotColumns) => `${String(lot.name)} (${String(lot.region)})`;
+
+/**
+ * Lot changes field by field, lots matched by number: `lots.<n>` for a lot
+ * added (before null) or removed (after null), `lots.<n>.<column>` for a
+ * changed field.
+ */
+export function lotChanges(before: LotColumns[], after: LotColumns[]): AuditChange[] {
+  const old = new Map(before.map((l) => [l.number, l]));
+  const now = new Map(after.map((l) => [l.number, l]));
+  const numbers = [...new Set([...old.keys(), ...now.keys()])].sort((x, y) => x - y);
+  const changes: AuditChange[] = [];
+  for (const n of numbers) {
+    const b = old.get(n);
+    const a = now.get(n);
+    if (!b || !a) {
+      changes.push({ field: `lots.${n}`, before: b ? lotText(b) : null, after: a ? lotText(a) : null });
+      continue;
+    }
+    for (const { column } of LOT_FIELDS) {
+      if (column !== "number" && !same(b[column] ?? null, a[column] ?? null)) changes.push({ field: `lots.${n}.${column}`, before: b[column] ?? null, after: a[column] ?? null });
+    }
+  }
+  return changes;
+}
+
 /**
  * Creates or updates a convention with its lots. With `id` it updates that
  * row; otherwise it looks the slug up and refuses a taken slug unless
  * `upsert` (the seed loader) is set. Announces when the convention is new or
  * changes to planned, tender in progress or active.
  */
-export async function saveConvention(input: ConventionInput, options: WriteOptions & { id?: number; upsert?: boolean } = {}): Promise<WriteResult> {
-  return inTransaction(options, async (tx) => {
+export async function saveConvention(input: ConventionInput, options: WriteOptions & { id?: number; upsert?: boolean; documents?: DocumentChoice[] } = {}): Promise<WriteResult> {
+  const removedFiles: string[] = [];
+  const result = await inTransaction(options, async (tx) => {
     const aggregator = await requireAggregator(tx, input.aggregator, "aggregator");
     await requireCategory(tx, input.category, "category");
     const existing = await findExisting(options, input.slug, "convenzione", async (by) =>
       (await tx.select().from(conventions).where(by === "slug" ? eq(conventions.slug, input.slug) : eq(conventions.id, options.id!)))[0],
     );
+    const documents = options.documents ? await planDocuments(tx, existing?.id, options.documents) : null;
 
     const row = {
       slug: input.slug,
@@ -154,11 +190,10 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
         .where(eq(conventionLots.conventionId, id))
         .orderBy(conventionLots.number);
       const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
-      if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number))) {
+      if (same(storedRow, row) && same(storedLots, [...lots].sort((a, b) => a.number - b.number)) && !documents?.changed) {
         return { id, created: false, unchanged: true };
       }
-      changes = changesBetween(storedRow, row);
-      if (!same(storedLots, [...lots].sort((a, b) => a.number - b.number))) changes.push({ field: "lots", before: storedLots.length, after: lots.length });
+      changes = [...changesBetween(storedRow, row), ...lotChanges(storedLots, lots), ...(documents?.changes ?? [])];
       await tx.update(conventions).set({ ...row, updatedAt: new Date() }).where(eq(conventions.id, id));
       await tx.delete(conventionLots).where(eq(conventionLots.conventionId, id));
     } else {
@@ -166,6 +201,7 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
       id = inserted!.id;
     }
     if (lots.length > 0) await tx.insert(conventionLots).values(lots.map((l) => ({ ...l, conventionId: id })));
+    if (documents) removedFiles.push(...(await applyDocuments(tx, id, documents)));
 
     const kind = ANNOUNCED_STATUSES[input.status];
     if (kind && existing?.status !== input.status) {
@@ -187,6 +223,55 @@ export async function saveConvention(input: ConventionInput, options: WriteOptio
     }
     return { id, created: !existing, unchanged: false };
   });
+  // Files go once their rows are gone for good (a rolled-back save keeps both).
+  for (const id of removedFiles) await removeStoredFile(id);
+  return result;
+}
+
+/** A document kept by the editor, in the order shown. */
+export interface DocumentChoice {
+  id: string;
+  kind: ConventionDocumentKind;
+}
+
+interface DocumentPlan {
+  keep: DocumentChoice[];
+  remove: string[];
+  changed: boolean;
+  changes: AuditChange[];
+}
+
+/**
+ * What saving the chosen documents does: each must be this convention's or an
+ * unsaved upload; stored documents not chosen are removed. Changes are
+ * recorded as `documents.<file name>` with the kind before and after.
+ */
+async function planDocuments(tx: Transaction, conventionId: number | undefined, chosen: DocumentChoice[]): Promise<DocumentPlan> {
+  const stored = conventionId === undefined ? [] : await tx.select().from(conventionDocuments).where(eq(conventionDocuments.conventionId, conventionId)).orderBy(conventionDocuments.position);
+  const ids = chosen.map((c) => c.id);
+  const pending = ids.length ? await tx.select().from(conventionDocuments).where(and(inArray(conventionDocuments.id, ids), isNull(conventionDocuments.conventionId))) : [];
+  const known = new Map([...stored, ...pending].map((d) => [d.id, d]));
+  for (const c of chosen) if (!known.has(c.id)) throw new CatalogWriteError("un documento caricato non è più disponibile: caricalo di nuovo", "newDocument");
+  const changes: AuditChange[] = [];
+  const label = (kind: ConventionDocumentKind) => DOCUMENT_KIND_LABELS[kind];
+  for (const c of chosen) {
+    const d = known.get(c.id)!;
+    if (d.conventionId === null) changes.push({ field: `documents.${d.originalName}`, before: null, after: label(c.kind) });
+    else if (d.kind !== c.kind) changes.push({ field: `documents.${d.originalName}`, before: label(d.kind), after: label(c.kind) });
+  }
+  const remove = stored.filter((d) => !ids.includes(d.id));
+  for (const d of remove) changes.push({ field: `documents.${d.originalName}`, before: label(d.kind), after: null });
+  const reordered = !same(stored.filter((d) => ids.includes(d.id)).map((d) => d.id), ids.filter((id) => known.get(id)!.conventionId !== null));
+  return { keep: chosen, remove: remove.map((d) => d.id), changed: changes.length > 0 || reordered, changes };
+}
+
+/** Links, orders and relabels the kept documents and deletes the others; returns the files to remove after commit. */
+async function applyDocuments(tx: Transaction, conventionId: number, plan: DocumentPlan): Promise<string[]> {
+  for (const [position, c] of plan.keep.entries()) {
+    await tx.update(conventionDocuments).set({ conventionId, kind: c.kind, position }).where(eq(conventionDocuments.id, c.id));
+  }
+  if (plan.remove.length) await tx.delete(conventionDocuments).where(inArray(conventionDocuments.id, plan.remove));
+  return plan.remove;
 }
 
 /** Creates or updates a joint initiative (by slug) and its partners; a new one is announced. */
@@ -275,6 +360,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       .where(and(eq(activityPlans.aggregatorId, input.aggregator), eq(activityPlans.year, input.year)));
     let planId: number;
     let changed = !existing;
+    const changes: AuditChange[] = existing ? changesBetween(existing, { notes: input.notes, isExample: input.example }) : [];
     if (existing) {
       planId = existing.id;
       if (existing.notes !== input.notes || existing.isExample !== input.example) {
@@ -306,6 +392,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
         keep.add(old.id);
         const { id: _, updatedAt: _updatedAt, ...oldRow } = old;
         if (!same(oldRow, row)) {
+          for (const c of changesBetween(oldRow, row)) changes.push({ ...c, field: `items.${item.title}.${c.field}` });
           await tx.update(activityPlanItems).set(row).where(eq(activityPlanItems.id, old.id));
           changed = true;
         }
@@ -313,6 +400,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       }
       const [inserted] = await tx.insert(activityPlanItems).values(row).returning({ id: activityPlanItems.id });
       changed = true;
+      if (existing) changes.push({ field: "items", before: null, after: item.title });
       await announce(tx, {
         kind: "planned",
         eventKey: `plan-item:${inserted!.id}:published`,
@@ -327,12 +415,13 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       });
     }
     const removed = stored.filter((s) => !keep.has(s.id)).map((s) => s.id);
+    for (const s of stored) if (!keep.has(s.id)) changes.push({ field: "items", before: s.title, after: null });
     if (removed.length > 0) {
       await tx.delete(activityPlanItems).where(inArray(activityPlanItems.id, removed));
       changed = true;
     }
     if (options.actor && changed) {
-      await recordAudit(tx, options.actor, existing ? "plan.update" : "plan.create", { type: "activity_plan", id: planId }, { aggregator: input.aggregator, year: input.year });
+      await recordAudit(tx, options.actor, existing ? "plan.update" : "plan.create", { type: "activity_plan", id: planId }, existing ? { aggregator: input.aggregator, year: input.year, changes } : { aggregator: input.aggregator, year: input.year });
     }
     return { id: planId, created: !existing, unchanged: !changed };
   });
@@ -360,14 +449,16 @@ export async function saveAggregator(input: AggregatorInput, options: WriteOptio
       isExample: input.example,
     };
     const [existing] = await tx.select().from(aggregators).where(eq(aggregators.id, input.id));
+    let changes: AuditChange[] = [];
     if (existing) {
       const storedRow = Object.fromEntries(Object.keys(row).map((k) => [k, existing[k as keyof typeof existing]]));
+      changes = changesBetween(storedRow, row);
       if (!same(storedRow, row)) await tx.update(aggregators).set({ ...row, updatedAt: new Date() }).where(eq(aggregators.id, input.id));
     } else {
       await tx.insert(aggregators).values({ id: input.id, ...row });
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "aggregator.update" : "aggregator.create", { type: "aggregator", id: input.id });
+      await recordAudit(tx, options.actor, existing ? "aggregator.update" : "aggregator.create", { type: "aggregator", id: input.id }, existing ? { changes } : undefined);
     }
     return { id: input.id, created: !existing };
   });
@@ -377,6 +468,7 @@ export async function saveAggregator(input: AggregatorInput, options: WriteOptio
 export async function saveCategory(input: CategoryInput, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
   return inTransaction(options, async (tx) => {
     const [existing] = await tx.select().from(categories).where(eq(categories.id, input.id));
+    const changes: AuditChange[] = existing ? changesBetween(existing, { name: input.name, description: input.description }) : [];
     if (existing) {
       if (existing.name !== input.name || existing.description !== input.description) {
         await tx.update(categories).set({ name: input.name, description: input.description }).where(eq(categories.id, input.id));
@@ -387,11 +479,17 @@ export async function saveCategory(input: CategoryInput, options: WriteOptions =
     const stored = await tx.select({ code: categoryCpvCodes.code, label: categoryCpvCodes.label }).from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
     const sortByCode = (list: { code: string; label: string }[]) => [...list].sort((a, b) => a.code.localeCompare(b.code));
     if (!same(sortByCode(stored), sortByCode(input.cpv))) {
+      // One change per code added, removed or relabelled: `cpv.<code>`, the label before and after.
+      const before = new Map(stored.map((c) => [c.code, c.label]));
+      const after = new Map(input.cpv.map((c) => [c.code, c.label]));
+      for (const code of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+        if (before.get(code) !== after.get(code)) changes.push({ field: `cpv.${code}`, before: before.get(code) ?? null, after: after.get(code) ?? null });
+      }
       await tx.delete(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, input.id));
       await tx.insert(categoryCpvCodes).values(input.cpv.map((c) => ({ categoryId: input.id, code: c.code, label: c.label })));
     }
     if (options.actor) {
-      await recordAudit(tx, options.actor, existing ? "category.update" : "category.create", { type: "category", id: input.id });
+      await recordAudit(tx, options.actor, existing ? "category.update" : "category.create", { type: "category", id: input.id }, existing ? { changes } : undefined);
     }
     return { id: input.id, created: !existing };
   });

@@ -4,7 +4,7 @@
  */
 import { inArray } from "drizzle-orm";
 import { aggregators, announcements, auditLog, categories, conventions, jointInitiatives, pressReleases, users } from "@db/schema";
-import { CONVENTION_STATUS_LABELS } from "@/catalog";
+import { CONVENTION_STATUS_LABELS, INSTRUMENT_LABELS, lotFieldLabel } from "@/catalog";
 import { PRESS_KIND_LABELS, PRESS_STATUS_LABELS } from "@/press";
 import type { AuditChange } from "@/lib/audit";
 import { getDb } from "@/lib/db";
@@ -89,12 +89,41 @@ const FIELD_LABELS: Record<string, string> = {
   dueDate: "Scadenza",
   addresses: "Indirizzi",
   domains: "Domini",
+  items: "Voce del piano",
+  notes: "Note",
+  expectedPeriod: "Periodo previsto",
+  estimatedValue: "Valore stimato",
+  conventionId: "Convenzione collegata",
+  name: "Nome",
+  shortName: "Nome breve",
+  region: "Regione",
+  territory: "Territorio",
+  website: "Sito web",
+  platformId: "Piattaforma",
+  email: "Email",
+  phone: "Telefono",
+  address: "Indirizzo",
 };
 
 const ROLE_LABELS: Record<string, string> = { learner: "partecipante", editor: "redazione", admin: "amministrazione" };
 
+/** A field's name in the log; lot fields are `lots.<number>` (added or removed) and `lots.<number>.<column>`. */
+function fieldLabel(field: string): string {
+  const lot = /^lots\.(\d+)(?:\.(\w+))?$/.exec(field);
+  if (lot) return lot[2] ? `Lotto ${lot[1]}, ${lotFieldLabel(lot[2]).toLowerCase()}` : `Lotto ${lot[1]}`;
+  const item = /^items\.(.+)\.(\w+)$/.exec(field);
+  if (item) return `Voce «${item[1]}», ${(FIELD_LABELS[item[2]!] ?? item[2]!).toLowerCase()}`;
+  const cpv = /^cpv\.(\d{8}-\d)$/.exec(field);
+  if (cpv) return `Codice CPV ${cpv[1]}`;
+  const document = /^documents\.(.+)$/.exec(field);
+  if (document) return `Documento «${document[1]}»`;
+  return FIELD_LABELS[field] ?? field;
+}
+
 function valueText(field: string, value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";
+  if (/^(lots\.\d+\.ceilingValue|items\..+\.estimatedValue)$/.test(field) && typeof value === "number") return formatEuro(value);
+  if (/(^|\.)instrumentType$/.test(field) && typeof value === "string") return (INSTRUMENT_LABELS as Record<string, string>)[value] ?? value;
   if (field === "status" && typeof value === "string") return (CONVENTION_STATUS_LABELS as Record<string, string>)[value] ?? (PRESS_STATUS_LABELS as Record<string, string>)[value] ?? value;
   if (field === "kind" && typeof value === "string") return (PRESS_KIND_LABELS as Record<string, string>)[value] ?? value;
   if (field === "role" && typeof value === "string") return ROLE_LABELS[value] ?? value;
@@ -162,7 +191,7 @@ export async function describeAudit(entries: Entry[]): Promise<AuditRow[]> {
     delete details.changes;
     const name = names.get(`${e.entityType}:${e.entityId}`) ?? (typeof details.title === "string" ? details.title : null);
     delete details.title;
-    const changes = stored.map((c) => ({ field: FIELD_LABELS[c.field] ?? c.field, before: valueText(c.field, c.before), after: valueText(c.field, c.after) }));
+    const changes = stored.map((c) => ({ field: fieldLabel(c.field), before: valueText(c.field, c.before), after: valueText(c.field, c.after) }));
     const notes = Object.entries(details)
       .filter(([key]) => key !== "slug")
       .map(([key, value]) => `${FIELD_LABELS[key] ?? key}: ${valueText(key, value)}`);

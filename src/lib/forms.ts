@@ -85,10 +85,17 @@ export function formValues(form: FormData): FormValues {
   return values;
 }
 
-/** The first message per field (a dotted path such as lots.2.name is shown on "lots"). */
-export function issuesToErrors(issues: readonly z.core.$ZodIssue[], message: (issue: z.core.$ZodIssue) => string = (i) => i.message): FieldErrors {
+/** The field an issue is shown on by default: the first step of its path (a dotted path such as lots.2.name is shown on "lots"). */
+const topField = (issue: z.core.$ZodIssue) => String(issue.path[0] ?? "_form");
+
+/** The first message per field. */
+export function issuesToErrors(
+  issues: readonly z.core.$ZodIssue[],
+  message: (issue: z.core.$ZodIssue) => string = (i) => i.message,
+  field: (issue: z.core.$ZodIssue) => string = topField,
+): FieldErrors {
   const errors: FieldErrors = {};
-  for (const issue of issues) errors[String(issue.path[0] ?? "_form")] ??= message(issue);
+  for (const issue of issues) errors[field(issue)] ??= message(issue);
   return errors;
 }
 
@@ -98,6 +105,8 @@ export interface ValidateOptions {
   decode?: (form: FormData) => unknown;
   /** Wording of a zod issue; default: its message. */
   message?: (issue: z.core.$ZodIssue, candidate: unknown) => string;
+  /** The field an issue is shown on (e.g. one row's field, "lots.1.name"); default: the first step of its path. */
+  field?: (issue: z.core.$ZodIssue) => string;
 }
 
 /**
@@ -105,7 +114,7 @@ export interface ValidateOptions {
  * its own field; the other fields are still validated and kept as typed.
  */
 export function validateForm<S extends z.ZodType>(schema: S, form: FormData, options: ValidateOptions | string[] = {}): FormResult<z.infer<S>> {
-  const { arrayFields = [], decode, message } = Array.isArray(options) ? { arrayFields: options } : options;
+  const { arrayFields = [], decode, message, field } = Array.isArray(options) ? { arrayFields: options } : options;
   const values = formValues(form);
   const tooLong = Object.keys(values).filter((key) => values[key]!.length > MAX_FIELD_LENGTH);
   const kept = new FormData();
@@ -115,7 +124,7 @@ export function validateForm<S extends z.ZodType>(schema: S, form: FormData, opt
   const result = schema.safeParse(candidate);
   const errors: FieldErrors = Object.fromEntries(tooLong.map((key) => [key, tooLongMessage]));
   if (result.success && tooLong.length === 0) return { ok: true, data: result.data, values };
-  if (!result.success) Object.assign(errors, { ...issuesToErrors(result.error.issues, (issue) => (message ? message(issue, candidate) : issue.message)), ...errors });
+  if (!result.success) Object.assign(errors, { ...issuesToErrors(result.error.issues, (issue) => (message ? message(issue, candidate) : issue.message), field), ...errors });
   return { ok: false, errors, values };
 }
 
@@ -130,9 +139,10 @@ export interface FormSpec<S extends z.ZodType, R> extends ValidateOptions {
   /**
    * Runs on every post before validation (e.g. keeping uploads): may add
    * field errors, and `show` asks to show the form again without running the
-   * action (e.g. a preview button).
+   * action (e.g. a preview button); `quiet` shows it without validating (e.g.
+   * a button that adds an empty row: the half-filled form is not an error).
    */
-  prepare?: (form: FormData) => Promise<{ errors?: FieldErrors; show?: boolean }>;
+  prepare?: (form: FormData) => Promise<{ errors?: FieldErrors; show?: boolean; quiet?: boolean }>;
 }
 
 export interface FormState {
@@ -185,6 +195,10 @@ export async function handleForm<S extends z.ZodType, R>(astro: PageContext, spe
   const token = spec.once ? (isToken(posted) ? posted : newToken()) : "";
   const state = (errors: FieldErrors, values: FormValues): FormState => ({ posted: true, errors, values: withoutPasswords(values), token, form });
   const prepared = spec.prepare ? await spec.prepare(form) : {};
+  if (prepared.show && prepared.quiet) {
+    if (prepared.errors && Object.keys(prepared.errors).length > 0) astro.response.status = 422;
+    return state(prepared.errors ?? {}, formValues(form));
+  }
   const checked = validateForm(spec.schema, form, spec);
   const errors = { ...(checked.ok ? {} : checked.errors), ...prepared.errors };
   if (!checked.ok || prepared.show || Object.keys(errors).length > 0) {

@@ -117,7 +117,13 @@ describe("the catalog in a browser", () => {
     await page.getByLabel("Soggetto aggregatore").selectOption("citta-metropolitana-torino");
     await page.getByLabel("Categoria").selectOption("manutenzione-strade");
     await page.getByLabel("Stato").selectOption("active");
-    await page.getByLabel("Lotti").fill("1 | Rete nord | Piemonte | Città metropolitana di Torino | Asfalti Subalpini | 2.500.000");
+    const lot = page.getByRole("group", { name: "Lotto 1 (nuovo)" });
+    await lot.getByLabel("Numero").fill("1");
+    await lot.getByLabel("Nome del lotto").fill("Rete nord");
+    await lot.getByLabel("Regione").selectOption("Piemonte");
+    await lot.getByLabel("Territorio").fill("Città metropolitana di Torino");
+    await lot.getByLabel("Fornitore").fill("Asfalti Subalpini");
+    await lot.getByLabel("Massimale (euro)").fill("2.500.000");
     await page.getByRole("button", { name: "Salva" }).click();
     expect(await page.getByRole("alert").textContent()).toContain("Indirizzo (slug)");
     await expectNoAxeViolations(page);

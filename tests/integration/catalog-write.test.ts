@@ -2,8 +2,8 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activityPlanItems, announcements, auditLog, conventions, jointInitiatives } from "@db/schema";
-import { catalogEditorForm, CatalogWriteError, conventionCodec, saveConvention, saveInitiative, savePlan } from "@/catalog";
+import { activityPlanItems, announcements, auditLog, categoryCpvCodes, conventions, jointInitiatives } from "@db/schema";
+import { catalogEditorForm, CatalogWriteError, categoryCodec, conventionCodec, saveCategory, saveConvention, saveInitiative, savePlan } from "@/catalog";
 import { validateForm } from "@/lib/forms";
 import type { ConventionInput } from "@/catalog/seed-schema";
 import { catalogSeed } from "@/catalog/seed";
@@ -73,6 +73,26 @@ describe("catalog writes and announcements", () => {
     expect(audits.map((r) => r.action)).toEqual(["convention.create"]);
   });
 
+  it("records every change of a save field by field, lots included", async () => {
+    const first = await saveConvention(convention({ slug: "test-registro-lotti", lots: [
+      { number: 1, name: "Lotto Toscana", region: "Toscana", territory: "", supplier: "Ditta Uno", ceiling: 1000 },
+      { number: 2, name: "Lotto Umbria", region: "Umbria", territory: "" },
+    ] }), { actor });
+    await saveConvention(convention({ slug: "test-registro-lotti", title: "Energia elettrica per gli enti del centro", lots: [
+      { number: 1, name: "Lotto Toscana", region: "Toscana", territory: "Firenze e Prato", supplier: "Ditta Due", ceiling: 1500.5 },
+      { number: 3, name: "Lotto Marche", region: "Marche", territory: "" },
+    ] }), { id: first.id, actor });
+    const [update] = await db.db.select().from(auditLog).where(eq(auditLog.action, "convention.update")).then((rows) => rows.filter((r) => r.entityId === String(first.id)));
+    expect((update!.details as { changes: unknown[] }).changes).toEqual([
+      { field: "title", before: "Energia elettrica per gli enti toscani", after: "Energia elettrica per gli enti del centro" },
+      { field: "lots.1.territory", before: "", after: "Firenze e Prato" },
+      { field: "lots.1.supplier", before: "Ditta Uno", after: "Ditta Due" },
+      { field: "lots.1.ceilingValue", before: 100_000, after: 150_050 },
+      { field: "lots.2", before: "Lotto Umbria (Umbria)", after: null },
+      { field: "lots.3", before: null, after: "Lotto Marche (Marche)" },
+    ]);
+  });
+
   it("announces the move to active as a new convention, and nothing for an expiry", async () => {
     const active = await saveConvention(convention({ status: "active", startDate: "2027-01-01", endDate: "2028-12-31" }), { upsert: true, actor });
     const expired = await saveConvention(convention({ status: "expired", startDate: "2027-01-01", endDate: "2028-12-31" }), { upsert: true, actor });
@@ -119,29 +139,77 @@ describe("catalog writes and announcements", () => {
       endDate: "2027-01-01",
       ceiling: "1.000,00",
       used: "2000",
-      lots: "1 | Nord | Lombardia\n2 | Sud | Atlantide",
+      "lots.0.number": "1",
+      "lots.0.name": "Nord",
+      "lots.0.region": "Lombardia",
+      // An empty row in between is not a lot, and does not shift the rows the errors name.
+      "lots.1.number": "",
+      "lots.1.name": "",
+      "lots.2.number": "2",
+      "lots.2.name": "Sud",
+      "lots.2.region": "Atlantide",
     })) {
       form.set(k, v);
     }
     const outcome = await submitConventionForm(form);
     expect(outcome.saved).toBe(false);
     if (outcome.saved) return;
-    expect(Object.keys(outcome.errors).sort()).toEqual(["lots", "slug"]);
-    expect(outcome.errors.lots).toMatch(/^riga 2: /);
+    expect(Object.keys(outcome.errors).sort()).toEqual(["lots.1.region", "slug"]);
+    expect(outcome.errors["lots.1.region"]).toMatch(/regione italiana/);
     const blank = await submitConventionForm(new FormData());
     expect(blank.saved ? {} : blank.errors).toMatchObject({ title: "è obbligatorio", aggregator: "è obbligatorio", status: "è obbligatorio" });
     expect(outcome.values.title).toBe("Prova modulo");
     form.set("slug", "prova-modulo");
-    form.set("lots", "1 | Nord | Lombardia");
+    form.delete("lots.2.number");
+    form.delete("lots.2.name");
+    form.set("lots.2.region", "");
     const crossField = await submitConventionForm(form);
     expect(crossField.saved ? [] : Object.keys(crossField.errors).sort()).toEqual(["endDate", "used"]);
     form.set("endDate", "2028-01-01");
     form.set("used", "500,50");
-    form.set("lots", "1 | Nord | Lombardia | Milano | Ditta | 600");
+    form.set("lots.0.territory", "Milano");
+    form.set("lots.0.supplier", "Ditta");
+    form.set("lots.0.ceiling", "600");
     const saved = await submitConventionForm(form);
     expect(saved.saved).toBe(true);
     const [row] = await db.db.select().from(conventions).where(eq(conventions.slug, "prova-modulo"));
     expect(row).toMatchObject({ ceilingValue: 100_000, usedValue: 50_050, status: "active" });
+  });
+
+  it("takes a category's CPV codes from the vocabulary, with their official labels, and refuses codes that are not in it", async () => {
+    const submit = async (form: FormData) => {
+      const spec = catalogEditorForm(categoryCodec(undefined, actor), (id) => `/gestione/catalogo/categorie/${id}`, true);
+      const checked = validateForm(spec.schema, form, spec);
+      return checked.ok ? { saved: true as const, key: await spec.action(checked.data, form) } : { saved: false as const, errors: checked.errors };
+    };
+    const form = new FormData();
+    form.set("id", "pulizie-prova");
+    form.set("name", "Pulizie di prova");
+    form.append("cpv", "90919200-4");
+    form.append("cpv", "90911200-9");
+    const refused = await submit(form);
+    expect(refused.saved ? {} : refused.errors).toEqual({ cpv: "«90911200-9»: non è un codice del vocabolario CPV 2008 (controlla anche la cifra dopo il trattino)" });
+    const none = new FormData();
+    none.set("id", "pulizie-prova");
+    none.set("name", "Pulizie di prova");
+    expect((await submit(none)).saved).toBe(false);
+    form.delete("cpv");
+    form.append("cpv", "90919200-4");
+    form.append("cpv", "90911200-8");
+    form.append("cpv", "90919200-4");
+    expect(await submit(form)).toEqual({ saved: true, key: "pulizie-prova" });
+    const codes = await db.db.select().from(categoryCpvCodes).where(eq(categoryCpvCodes.categoryId, "pulizie-prova"));
+    expect(codes.map((c) => [c.code, c.label]).sort()).toEqual([
+      ["90911200-8", "Servizi di pulizia di edifici"],
+      ["90919200-4", "Servizi di pulizia di uffici"],
+    ]);
+    // Saving again with one code fewer and a new name records both changes.
+    await saveCategory({ id: "pulizie-prova", name: "Pulizie di uffici", description: "", cpv: [{ code: "90919200-4", label: "Servizi di pulizia di uffici" }] }, { actor });
+    const [audit] = (await db.db.select().from(auditLog).where(eq(auditLog.entityId, "pulizie-prova"))).filter((a) => a.action === "category.update");
+    expect((audit!.details as { changes: unknown[] }).changes).toEqual([
+      { field: "name", before: "Pulizie di prova", after: "Pulizie di uffici" },
+      { field: "cpv.90911200-8", before: "Servizi di pulizia di edifici", after: null },
+    ]);
   });
 
   it("announces a new joint initiative to the partners' regions, and not its updates", async () => {
