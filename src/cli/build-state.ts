@@ -19,6 +19,11 @@ export function serverEntry(root: string): string {
   return path.join(root, "dist/server/entry.mjs");
 }
 
+/** The built static files (Astro's client output) that src/lib/static-files.ts serves. */
+export function clientDir(root: string): string {
+  return path.join(root, "dist/client");
+}
+
 export function needsBuild(root: string): boolean {
   const entry = serverEntry(root);
   if (!existsSync(entry)) return true;

@@ -12,10 +12,11 @@ import { securityHeaders } from "@/lib/http";
 import { log, errorMessage, setLogLevel } from "@/lib/log";
 import { withMicroCache } from "@/lib/microcache";
 import { frontDoor } from "@/lib/front-door";
+import { indexStaticFiles, withStaticFiles } from "@/lib/static-files";
 import { prepareDatabase } from "@/seed/prepare";
 import { ContentFileError } from "@/lib/content-files";
 import { startBackgroundJobs } from "@/jobs";
-import { needsBuild, serverEntry } from "./build-state";
+import { clientDir, needsBuild, serverEntry } from "./build-state";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -61,16 +62,18 @@ try {
   fail(`Database non disponibile (${cfg.databaseUrl.startsWith("file:") ? cfg.databaseUrl : "server libSQL"}): ${errorMessage(error)}`);
 }
 
-// The built server must not listen on its own: this process owns the socket.
-process.env.ASTRO_NODE_AUTOSTART = "disabled";
+// The adapter runs in middleware mode: it never listens and never looks at the file system; this process owns the socket.
 const { handler } = (await import(pathToFileURL(serverEntry(cfg.root)).href)) as {
   handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 };
 const headers = securityHeaders();
-// Body limits and broken URLs first, so nothing oversized is read and no cache entry is touched by a refused request.
-const serve = frontDoor(withMicroCache(handler, { ttlMs: cfg.PAGE_CACHE_MS }), { trustedProxies: cfg.TRUST_PROXY });
+// Body limits and broken URLs first, so nothing oversized is read and no cache entry is touched by a refused request;
+// then the static files known since start-up (a Map lookup, no stat); everything else is Astro's.
+const staticFiles = indexStaticFiles(clientDir(cfg.root));
+const serve = frontDoor(withStaticFiles(withMicroCache(handler, { ttlMs: cfg.PAGE_CACHE_MS }), staticFiles), {
+  trustedProxies: cfg.TRUST_PROXY,
+});
 const server = http.createServer((req, res) => {
-  // Static files (/_astro, fonts, public/) are answered by the adapter before the middleware runs.
   for (const [name, value] of headers) res.setHeader(name, value);
   serve(req, res);
 });
