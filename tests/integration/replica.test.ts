@@ -5,7 +5,13 @@
  * serves its reads and forwards its writes to the primary. A write on the
  * primary reaches the replica within a bounded delay (polled, with a
  * deadline); a write through the replica is on the primary when it returns.
+ * Last, an embedded replica (a local file synced from the primary, the
+ * option for read-heavy web processes) reads its own writes at once.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, count, eq, sql } from "drizzle-orm";
 import { conventions, lessonCompletions, users } from "@db/schema";
@@ -117,5 +123,32 @@ describe("a web process on the replica", () => {
       .from(lessonCompletions)
       .where(and(eq(lessonCompletions.userId, write.userId), eq(lessonCompletions.courseSlug, write.courseSlug), eq(lessonCompletions.lessonSlug, write.lessonSlug)));
     expect(row?.n).toBe(1);
+  });
+});
+
+describe("an embedded replica of the primary", () => {
+  it("reads locally, forwards writes, sees its own write at once and the primary's after a sync", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "aggrega-embedded-"));
+    const embedded = createClient({ url: `file:${path.join(dir, "replica.db")}`, syncUrl: primary.url });
+    try {
+      await embedded.sync();
+      const total = async () => Number((await embedded.execute("SELECT count(*) AS n FROM conventions")).rows[0]!.n);
+      const before = await countOf(tdb.db, conventions);
+      expect(await total()).toBe(before);
+      const slug = data.conventionSlugs[3]!;
+      const title = `Convenzione aggiornata dalla replica incorporata ${Date.now()}`;
+      await embedded.execute({ sql: "UPDATE conventions SET title = ? WHERE slug = ?", args: [title, slug] });
+      // Read-your-writes: the write went to the primary, and the local file has it already.
+      expect((await embedded.execute({ sql: "SELECT title FROM conventions WHERE slug = ?", args: [slug] })).rows[0]!.title).toBe(title);
+      const [onPrimary] = await tdb.db.select({ title: conventions.title }).from(conventions).where(eq(conventions.slug, slug));
+      expect(onPrimary?.title).toBe(title);
+      const other = `Convenzione aggiornata sul primario per la replica incorporata ${Date.now()}`;
+      await tdb.db.update(conventions).set({ title: other }).where(eq(conventions.slug, data.conventionSlugs[4]!));
+      await embedded.sync();
+      expect((await embedded.execute({ sql: "SELECT title FROM conventions WHERE slug = ?", args: [data.conventionSlugs[4]!] })).rows[0]!.title).toBe(other);
+    } finally {
+      embedded.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
