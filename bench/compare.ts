@@ -2,7 +2,8 @@
  * Side-by-side CPU cost of two builds of the site (this tree and an older
  * commit's, in another folder) on copies of one database: start-up to the
  * first 200 and CPU ms per request for a few pages, alternating A B B A.
- * Usage: node --import tsx bench/compare.ts <other-root> <other-start: tsx|bundle>
+ * Usage: node --import tsx bench/compare.ts <other-root> <tsx|bundle> [seconds per page] [page names, comma-separated]
+ * (`tsx`: the other tree starts with `node --import tsx src/cli/start.ts`, as before the bundled start). Prints JSON.
  */
 import { spawn } from "node:child_process";
 import { copyFile, mkdtemp } from "node:fs/promises";
@@ -15,7 +16,9 @@ import { generateBenchData, REALISTIC } from "./generate";
 import { alternate, runLoadOn } from "./lib/load";
 import { cpuTimeMs, freePort, ROOT, waitFor200 } from "./lib/processes";
 
-const [otherRoot, otherKind] = process.argv.slice(2) as [string, "tsx" | "bundle"];
+const [otherRoot, otherKind, secondsArg, onlyArg] = process.argv.slice(2) as [string, "tsx" | "bundle", string?, string?];
+const seconds = Number(secondsArg ?? 6);
+const only = onlyArg ? new Set(onlyArg.split(",")) : undefined;
 const NODE = path.join(ROOT, "node_modules/.bin/node");
 const dir = await mkdtemp(path.join(os.tmpdir(), "aggrega-compare-"));
 const dbFile = path.join(dir, "base.db");
@@ -63,10 +66,10 @@ for (let round = 0; round < 3; round++) {
     { name: "lezione (con accesso)", path: `/formazione/${pending.courseSlug}/${pending.lessonSlug}`, cookie },
     { name: "404", path: "/pagina-che-non-esiste" },
   ];
-  for (const page of pages) {
+  for (const page of pages.filter((p) => !only || only.has(p.name))) {
     const run = (target: { url: string; pid: number }) => (durationSeconds: number) =>
       runLoadOn(target.pid, { url: `${target.url}${page.path}`, headers: page.cookie ? { cookie: page.cookie } : {}, connections: 10, durationSeconds });
-    const m = await alternate(run(a), run(b), 6);
+    const m = await alternate(run(a), run(b), seconds);
     results.push({ page: page.name, newCpuMsPerRequest: m.site.cpuMsPerRequest, oldCpuMsPerRequest: m.baseline.cpuMsPerRequest, newRps: m.site.requestsPerSecond, oldRps: m.baseline.requestsPerSecond, codes: [m.site.statusCodes, m.baseline.statusCodes] });
   }
   a.child.kill("SIGTERM");
