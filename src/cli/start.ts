@@ -75,7 +75,7 @@ server.listen(cfg.PORT, cfg.HOST, () => {
   log("info", "server.started", { host: cfg.HOST, port: cfg.PORT });
 });
 
-// The jobs (alert fan-out, mail, clean-ups) are loaded once the server listens: no page waits for them.
+// The jobs (alert fan-out, mail, clean-ups) are loaded after the server is set up: start-up does not wait for them.
 const jobs = cfg.WORKER === "on" ? await import("@/jobs").then(({ startBackgroundJobs }) => startBackgroundJobs()) : undefined;
 
 let stopping = false;
