@@ -8,7 +8,9 @@ export default defineConfig({
   // The adapter reads up to 1 GiB by default; src/lib/front-door.ts refuses anything over 1 MB (52 MB on the
   // attachment upload route, MAX_FORM_BYTES in src/lib/upload-limit.ts) before reading, and this backstop
   // stops a chunked upload that passes the same cap while it streams.
-  adapter: node({ mode: "standalone", bodySizeLimit: 52 * 1024 * 1024 }),
+  // Middleware mode: src/cli/start.ts owns the HTTP server and answers the static files from a set read at
+  // start-up (src/lib/static-files.ts), so dynamic pages skip the adapter's file-system lookup.
+  adapter: node({ mode: "middleware", bodySizeLimit: 52 * 1024 * 1024 }),
   integrations: [mdx()],
   // Cross-site form posts are refused by src/middleware.ts (same rule as Astro's checkOrigin, plus the
   // RFC 8058 one-click unsubscribe exception, which Astro's global switch cannot express); JSON
@@ -19,6 +21,8 @@ export default defineConfig({
   devToolbar: { enabled: false },
   vite: {
     resolve: { tsconfigPaths: true },
-    ssr: { external: ["@node-rs/argon2", "@libsql/client", "libsql"] },
+    // Dependencies are bundled into dist/server (natives and the database client excepted): loading hundreds
+    // of files from node_modules, each resolved through its package.json, was most of the start-up time.
+    ssr: { noExternal: true, external: ["@node-rs/argon2", "@libsql/client", "libsql"] },
   },
 });

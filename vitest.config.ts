@@ -19,6 +19,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/helpers/global-dist.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

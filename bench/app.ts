@@ -32,8 +32,9 @@ export function pageTargets(data: GeneratedData, learnerCookie: string, lesson: 
   return [
     { name: "home", path: "/" },
     { name: "catalogo", path: "/convenzioni?q=pulizia&categoria=pulizia-uffici" },
-    // Any cookie bypasses the micro-cache: this is the cost of rendering the search every time.
-    { name: "catalogo senza micro-cache", path: "/convenzioni?q=pulizia&categoria=pulizia-uffici", cookie: "bench=1" },
+    // A session cookie (here one matching no session) bypasses the micro-cache, whichever cookie rule it keys on:
+    // this is the cost of rendering the search every time, one failed session lookup included.
+    { name: "catalogo senza micro-cache", path: "/convenzioni?q=pulizia&categoria=pulizia-uffici", cookie: `${SESSION_COOKIE_NAME}=bench-nessuna-sessione` },
     { name: "comunicato", path: `/sala-stampa/${data.pressSlugs[Math.floor(data.pressSlugs.length / 2)]}` },
     { name: "lezione", path: `/formazione/${lesson.course}/${lesson.lesson}`, cookie: learnerCookie },
   ];

@@ -35,6 +35,9 @@ export interface BenchSizes {
 
 export const REALISTIC: BenchSizes = { conventions: 240, pressReleases: 1000, learners: 5000, subscribers: 10_000 };
 
+/** Ten times the realistic size: 2,400 conventions, 10,000 press releases, 50,000 learners, 100,000 subscribers. */
+export const TEN_TIMES: BenchSizes = { conventions: 2_400, pressReleases: 10_000, learners: 50_000, subscribers: 100_000 };
+
 /** The password every generated learner has (the benchmark signs them in through sessions, not the form). */
 export const BENCH_PASSWORD = "bench-password-2026";
 

@@ -20,7 +20,7 @@ import {
   progressRequest,
   sentDeliveries,
 } from "./app";
-import { generateBenchData, generateSubscribers, REALISTIC } from "./generate";
+import { generateBenchData, generateSubscribers, REALISTIC, TEN_TIMES } from "./generate";
 import { ROOT, startApp, type App } from "./lib/processes";
 import { startCountingSink } from "./lib/sink";
 import { evaluateTargets, toMarkdown, writeResults, type BenchResults } from "./report";
@@ -28,7 +28,9 @@ import { fanoutScenario } from "./scenarios/fanout";
 import { multiProcessScenario } from "./scenarios/multiprocess";
 import { pagesScenario } from "./scenarios/pages";
 import { progressScenario } from "./scenarios/progress";
-import { buildScenario, startScenario } from "./scenarios/startup";
+import { replicaScenario } from "./scenarios/replica";
+import { scaleScenario } from "./scenarios/scale";
+import { buildScenario, freshCloneScenario, startScenario } from "./scenarios/startup";
 import { weightScenario } from "./scenarios/weight";
 
 const USAGE = `Uso: npm run bench [-- --full] [-- --duration SECONDI] [-- --connections N]
@@ -63,7 +65,7 @@ await runCli("bench", USAGE, { full: { type: "boolean" }, duration: { type: "str
     }
   };
 
-  const build = await attempt("compilazione (astro build)", buildScenario);
+  const build = await attempt("compilazione (npm run build)", buildScenario);
   const dir = await mkdtemp(path.join(os.tmpdir(), "aggrega-bench-"));
   const databaseUrl = `file:${path.join(dir, "bench.db")}`;
   const sink = await startCountingSink();
@@ -82,6 +84,8 @@ await runCli("bench", USAGE, { full: { type: "boolean" }, duration: { type: "str
     if (fresh) start.push(fresh);
     const realistic = await attempt("avvio su database realistico", () => startScenario("database realistico", databaseUrl, dir));
     if (realistic) start.push(realistic);
+    const clone = await attempt("primo avvio di un clone nuovo", freshCloneScenario);
+    if (clone) start.push(clone);
 
     const appEnv = {
       DATABASE_URL: databaseUrl,
@@ -158,6 +162,35 @@ await runCli("bench", USAGE, { full: { type: "boolean" }, duration: { type: "str
       });
     });
 
+    // The same pages at 10× the data, each size on its own app with the micro-cache off.
+    const scale = await attempt("costo a 10× i dati", async () => {
+      const url10 = `file:${path.join(dir, "bench10.db")}`;
+      const conn10 = await openDatabase(url10);
+      try {
+        await prepareDatabase(conn10, ROOT);
+        const data10 = await generateBenchData(conn10.db, TEN_TIMES);
+        const pending10 = data10.pendingLessons[0]!;
+        const cookie10 = (await createLearnerSessions(conn10.db, [pending10.userId])).get(pending10.userId)!;
+        const uncached = { PAGE_CACHE_MS: "0" };
+        const small = await startApp({ ...appEnv, ...uncached });
+        apps.push(small);
+        const large = await startApp({ ...appEnv, ...uncached, DATABASE_URL: url10 });
+        apps.push(large);
+        const scalePages = (all: ReturnType<typeof pageTargets>) => all.filter((p) => p.name !== "catalogo senza micro-cache");
+        return await scaleScenario(
+          { app: small, pages: scalePages(pages) },
+          { app: large, pages: scalePages(pageTargets(data10, cookie10, { course: pending10.courseSlug, lesson: pending10.lessonSlug })) },
+          { connections: 10, durationSeconds: flags.duration },
+        );
+      } finally {
+        conn10.client.close();
+      }
+    });
+
+    const replica = await attempt("2 app su una replica libSQL + 2 worker sul primario", () =>
+      replicaScenario({ sink, dir, subscribers: 2_000, durationSeconds: flags.duration }),
+    );
+
     if (flags.full) {
       await generateSubscribers(db, 100_000 - REALISTIC.subscribers, REALISTIC.subscribers);
       const large = await attempt("invio a 100000 iscritti", () => fanoutAt(100_000));
@@ -184,6 +217,8 @@ await runCli("bench", USAGE, { full: { type: "boolean" }, duration: { type: "str
       fanout,
       weight,
       multiProcess,
+      scale: scale ?? [],
+      replica,
       skipped,
     };
     const results: BenchResults = { ...partial, targets: evaluateTargets(partial), totalSeconds: (performance.now() - began) / 1000 };

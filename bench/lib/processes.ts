@@ -1,7 +1,8 @@
 /**
- * Child processes for the benchmark: the real app (src/cli/start.ts), the
- * alert worker, and small helper scripts, each run by Node 24 with tsx's
- * loader in the same process, so its pid is the one whose memory we read.
+ * Child processes for the benchmark: the real app (scripts/run.mjs start,
+ * the bundled src/cli/start.ts, with plain node as `npm start` runs it), the
+ * alert worker, and small helper scripts (Node 24 with tsx's loader), each
+ * one process, so its pid is the one whose memory we read.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -26,7 +27,12 @@ export interface Child {
 
 /** Runs a TypeScript entry of this project with Node 24 and the tsx loader. */
 export function runTs(entry: string, env: Record<string, string>, args: string[] = []): Child {
-  const child = spawn(NODE, ["--import", "tsx", entry, ...args], {
+  return runNode(["--import", "tsx", entry, ...args], env);
+}
+
+/** Runs Node 24 with these arguments in the project root. */
+export function runNode(nodeArgs: string[], env: Record<string, string>): Child {
+  const child = spawn(NODE, nodeArgs, {
     cwd: ROOT,
     env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -109,7 +115,7 @@ export async function startApp(env: Record<string, string>): Promise<App> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const since = performance.now();
-  const child = runTs("src/cli/start.ts", {
+  const child = runNode(["scripts/run.mjs", "start"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     SITE_URL: url,

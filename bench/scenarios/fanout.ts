@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { cpuTimeMs, ROOT, runTs, type Child } from "../lib/processes";
+import { cpuTimeMs, ROOT, runNode, runTs, type Child } from "../lib/processes";
 import { round } from "../lib/load";
 import type { CountingSink } from "../lib/sink";
 
@@ -48,7 +48,8 @@ const WORKER_ENTRY = "src/cli/worker.ts";
 
 export async function startWorker(env: Record<string, string>): Promise<Child> {
   if (!existsSync(path.join(ROOT, WORKER_ENTRY))) throw new Error(`${WORKER_ENTRY} does not exist: the alert worker has no entry of its own`);
-  const worker = runTs(WORKER_ENTRY, { LOG_LEVEL: "warn", ...env });
+  // What `npm run worker` runs: the bundled worker, plain node.
+  const worker = runNode(["scripts/run.mjs", "worker"], { LOG_LEVEL: "warn", ...env });
   // The worker is ready once its first pass has run; give it a moment to load.
   await new Promise((r) => setTimeout(r, 1500));
   if (worker.process.exitCode !== null) throw new Error(`the worker exited:\n${worker.output()}`);

@@ -1,5 +1,6 @@
 /** E-learning: courses from content/courses, progress, quizzes, certificates and Open Badges. Server-only. */
 export { syncCourses, describeSync, structureHash, type SyncResult } from "./sync";
+export { readBuiltCourses, writeBuiltCourses } from "./built-courses";
 export { loadCourse, loadCourses } from "./content";
 export { computeProgress, lessonsOf, lessonHref, type Progress, type PublicCourse, type LearnerState, type LessonRef } from "./courses";
 export { courseCatalog, courseDetail, enrol, openLesson, completeLesson, learnerDashboard } from "./learner";

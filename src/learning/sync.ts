@@ -30,9 +30,15 @@ export interface SyncResult {
   retired: string[];
 }
 
-/** Reads content/courses under `root` and records new course versions where the structure changed. */
-export async function syncCourses(db: Database, root: string): Promise<SyncResult> {
-  const courses = await loadCourses(root);
+/**
+ * Reads content/courses under `root` (or takes the structures the build
+ * wrote, see built-courses.ts) and records new course versions where the
+ * structure changed.
+ */
+export async function syncCourses(db: Database, root: string, known?: CourseDefinition[]): Promise<SyncResult> {
+  const courses = known ?? (await loadCourses(root));
+  const unchanged = await allCurrent(db, courses);
+  if (unchanged) return { created: [], unchanged, retired: [] };
   try {
     return await writeVersions(db, courses);
   } catch {
@@ -40,6 +46,17 @@ export async function syncCourses(db: Database, root: string): Promise<SyncResul
     // the second pass finds the version the other one wrote and leaves it alone.
     return writeVersions(db, courses);
   }
+}
+
+/** One query: the slugs, when every course's current version already has its structure and nothing else is current. */
+async function allCurrent(db: Database, courses: CourseDefinition[]): Promise<string[] | undefined> {
+  const current = await db
+    .select({ slug: courseVersions.courseSlug, hash: courseVersions.structureHash })
+    .from(courseVersions)
+    .where(eq(courseVersions.isCurrent, true));
+  if (current.length !== courses.length) return undefined;
+  const hashes = new Map(current.map((row) => [row.slug, row.hash]));
+  return courses.every((course) => hashes.get(course.slug) === structureHash(course.structure)) ? courses.map((c) => c.slug) : undefined;
 }
 
 async function writeVersions(db: Database, courses: CourseDefinition[]): Promise<SyncResult> {

@@ -7,9 +7,14 @@ import { ensureChromium } from "./browser";
 import { ROOT } from "./db";
 import { needsBuild } from "@/cli/build-state";
 
+/** `npm run build` when dist/ is older than its sources: the site, then the bundled start and worker. */
+export function buildIfNeeded() {
+  if (needsBuild(ROOT)) {
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" } });
+  }
+}
+
 export default function setup() {
   ensureChromium();
-  if (needsBuild(ROOT)) {
-    execFileSync("astro", ["build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, ASTRO_TELEMETRY_DISABLED: "1" } });
-  }
+  buildIfNeeded();
 }

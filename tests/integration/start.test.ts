@@ -3,9 +3,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/db";
 
-/** Runs `npm start`'s entry with a bad environment: one clear line, exit code 1. */
+/** Runs `npm start`'s entry (plain node, the bundled start) with a bad environment: one clear line, exit code 1. */
 function startWith(env: Record<string, string>) {
-  return spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["src/cli/start.ts"], {
+  return spawnSync(process.execPath, ["scripts/run.mjs", "start"], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: "utf8",
