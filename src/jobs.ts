@@ -7,9 +7,10 @@ import { alertsJob } from "@/alerts";
 import { accountsCleanupJob } from "@/accounts";
 import { pressPublishJob } from "@/press";
 import { outboundMailJob } from "@/outbox";
+import { catalogImportJob } from "@/interop/import";
 import type { BackgroundJob } from "@/lib/job";
 
-export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, catalogImportJob()];
 
 export interface RunningJobs {
   stop(): Promise<void>;

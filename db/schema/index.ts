@@ -4,3 +4,4 @@ export * from "./press";
 export * from "./learning";
 export * from "./alerts";
 export * from "./system";
+export * from "./interop";

@@ -49,6 +49,7 @@ export {
   type PlanItem,
 } from "./read";
 export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory, CatalogWriteError, type WriteOptions, type WriteResult } from "./write";
+export { ConventionSeed, type ConventionInput } from "./seed-schema";
 export * from "./labels";
 export { searchTerms, toFtsQuery, toFtsMatch, stemWord, stemText, spellingSuggestion, refreshSearchStems } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
@@ -77,3 +78,4 @@ export {
   type CatalogCodec,
   type FormValues,
 } from "./forms";
+export { conventionProvenance, CALL_OFFS_SHOWN, type Provenance } from "./provenance";

@@ -18,6 +18,8 @@ export type FlagValues = Record<string, string | boolean | (string | boolean)[] 
 
 export interface CliContext {
   values: FlagValues;
+  /** Arguments that are not flags (only for commands that accept them). */
+  positionals: string[];
   progress(message: string): void;
 }
 
@@ -26,11 +28,13 @@ export async function runCli(
   usage: string,
   options: NonNullable<ParseArgsConfig["options"]>,
   main: (ctx: CliContext) => Promise<string>,
+  settings: { positionals?: boolean } = {},
 ): Promise<void> {
   const started = performance.now();
   let values: FlagValues;
+  let positionals: string[];
   try {
-    values = parseArgs({ options, strict: true, allowPositionals: false, args: process.argv.slice(2) }).values;
+    ({ values, positionals } = parseArgs({ options, strict: true, allowPositionals: settings.positionals === true, args: process.argv.slice(2) }));
     if (values.help) {
       process.stdout.write(`${usage}\n`);
       return;
@@ -45,7 +49,7 @@ export async function runCli(
     process.stderr.write(`  … ${message} (${seconds} s)\n`);
   };
   try {
-    const summary = await main({ values, progress });
+    const summary = await main({ values, positionals, progress });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(`${name}: ${summary} in ${seconds} s\n`);
   } catch (error) {

@@ -46,7 +46,7 @@ export const BAD_REQUEST_PATH = "/richiesta-non-valida";
 export const TOO_LARGE_PATH = "/richiesta-troppo-grande";
 
 /** Routes that take press attachments (multipart): the only ones with the larger cap. */
-const UPLOAD_ROUTES = [/^\/gestione\/comunicati\/nuovo\/?$/, /^\/gestione\/comunicati\/(?!anteprima\/?$)[^/]+\/?$/];
+const UPLOAD_ROUTES = [/^\/gestione\/catalogo\/importa\/?$/, /^\/gestione\/comunicati\/nuovo\/?$/, /^\/gestione\/comunicati\/(?!anteprima\/?$)[^/]+\/?$/];
 
 export function bodyLimitFor(pathname: string): number {
   return UPLOAD_ROUTES.some((route) => route.test(pathname)) ? MAX_FORM_BYTES : MAX_BODY_BYTES;
