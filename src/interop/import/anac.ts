@@ -106,7 +106,7 @@ export function parseAnacCig(bytes: Uint8Array): ParsedImport {
     const procedure = [v.tipo_scelta_contraente, v.oggetto_principale_contratto].filter(Boolean).map((s) => titleCase(s!).toLowerCase());
     const summary = cut(
       [
-        `${instrument === "accordo_quadro" ? "Accordo quadro" : "Convenzione"} di ${name}${procedure.length ? ` (${procedure.join(", ")})` : ""}.`,
+        `${instrument === "accordo_quadro" ? "Accordo quadro" : "Convenzione"}${procedure.length ? ` (${procedure.join(", ")})` : ""}, stazione appaltante ${name}.`,
         cpvCode ? `CPV ${cpvCode}${v.descrizione_cpv ? ` – ${titleCase(v.descrizione_cpv).toLowerCase()}` : ""}.` : "",
       ].filter(Boolean).join(" "),
       1000,

@@ -231,8 +231,9 @@ export async function applyImport(parsed: ParsedImport, options: ImportOptions, 
   const entries = [...parsed.entries].sort((a, b) => (a.type === b.type ? 0 : a.type === "instrument" ? -1 : 1));
   let done = 0;
   const step = () => ctx.progress?.(++done, total, !partial);
+  // Awaited: a write of the caller's own (the job's progress) must not overlap the import's transaction.
+  await ctx.progress?.(0, total, false);
   await transactionsSettled();
-  ctx.progress?.(0, total, false);
 
   if (!partial) {
     try {
@@ -270,7 +271,7 @@ export async function applyImport(parsed: ParsedImport, options: ImportOptions, 
       } catch (error) {
         if (!(error instanceof Rollback)) rejected.push({ where: entry.where, reason: failureReason(error) });
       }
-      step();
+      await step();
     }
     if (ctx.actor && !options.dryRun) await db.transaction((tx) => recordImportAudit(tx, ctx.actor!, parsed, counts));
   }

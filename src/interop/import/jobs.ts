@@ -148,7 +148,8 @@ export async function runNextImport(): Promise<boolean> {
     // the progress lives in this process until the transaction ends.
     if (inTransaction || (now - lastWrite < PROGRESS_EVERY_MS && done < total && done > 0)) return;
     lastWrite = now;
-    pending = pending.then(() => db.update(catalogImports).set({ processed: done, total }).where(eq(catalogImports.id, job.id)).catch(() => {}));
+    pending = pending.then(() => db.update(catalogImports).set({ processed: done, total }).where(eq(catalogImports.id, job.id)));
+    return pending;
   };
   try {
     const result = await runImport(

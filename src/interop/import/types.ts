@@ -123,4 +123,4 @@ export interface ImportResult {
 }
 
 /** Items written so far; `inTransaction` while the all-or-nothing transaction is open (nothing else may write then). */
-export type Progress = (done: number, total: number, inTransaction: boolean) => void;
+export type Progress = (done: number, total: number, inTransaction: boolean) => void | Promise<unknown>;
