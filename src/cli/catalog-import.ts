@@ -91,7 +91,10 @@ await runCli(
           actor: { id: null, label: "importazione da riga di comando" },
           startedAt: started,
           progress: (done, total) => {
-            if (done === 0) return;
+            if (done === 0) {
+              progress(`file letto: ${total} voci da scrivere`);
+              return;
+            }
             // A line every 2% (and at the end) on long files; short files say nothing until the summary.
             if (total < 200 && done < total) return;
             if (done === total || done - last >= Math.max(100, Math.floor(total / 50))) {

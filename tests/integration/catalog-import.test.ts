@@ -177,7 +177,7 @@ describe("Consip «bandi e gare» import", () => {
     // Written with `;` between fields: no field of the derived file holds a comma except the quoted amounts.
     const semicolon = utf8
       .split("\r\n")
-      .map((line) => line.replace(/("[^"]*")|,/g, (m, quoted) => quoted ?? ";"))
+      .map((line) => line.replace(/("[^"]*")|,/g, (_m, quoted) => quoted ?? ";"))
       .join("\r\n");
     const result = await runImport("consip-bandi", Buffer.from(semicolon, "utf8"), { today: TODAY });
     expect(result.notes).toEqual(["codifica utf-8", "separatore «;»"]);

@@ -232,7 +232,7 @@ export function parseOcds(bytes: Uint8Array, schemas: OcdsSchemas, options: { le
   return {
     format: "ocds",
     source: { name: cut(publisher, 200), licence: licenceLabel(typeof pkg.license === "string" ? pkg.license : undefined) },
-    read: candidates.length + skipped.filter((s) => "path" in s.where && /^\/records\/\d+$/.test(s.where.path) && s.reason.includes("senza compiledRelease")).length,
+    read: Array.isArray(pkg.releases) ? pkg.releases.length : pkg.records.length,
     entries,
     skipped,
     rejected,
