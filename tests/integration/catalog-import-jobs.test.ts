@@ -37,6 +37,9 @@ describe("back-office import jobs", () => {
     const [audit] = await tdb.db.select().from(auditLog).where(eq(auditLog.action, "catalog.import"));
     expect(audit).toMatchObject({ actorId: editor.id, actorLabel: "Marta Catalogo (editor)", entityId: "anac-cig" });
     expect(await runNextImport()).toBe(false);
+    // The uploaded file is not kept once imported.
+    const [stored] = await tdb.db.select({ content: catalogImports.content }).from(catalogImports).where(eq(catalogImports.id, id));
+    expect(stored!.content.byteLength).toBe(0);
   });
 
   it("keeps the rejected rows of a refused import and changes nothing; a malformed file fails with its reason", async () => {

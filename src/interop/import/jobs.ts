@@ -162,7 +162,8 @@ export async function runNextImport(): Promise<boolean> {
     await transactionsSettled();
     await db
       .update(catalogImports)
-      .set({ status: "done", summary: result as unknown as Record<string, unknown>, finishedAt: new Date(), processed: result.created + result.updated + result.unchanged })
+      // The file is not kept once imported: the summary says what it held.
+      .set({ status: "done", summary: result as unknown as Record<string, unknown>, finishedAt: new Date(), processed: result.created + result.updated + result.unchanged, content: Buffer.alloc(0) })
       .where(eq(catalogImports.id, job.id));
     live.delete(job.id);
     log("info", "catalog_import.done", { id: job.id, format: job.format, created: result.created, updated: result.updated, rejected: result.rejected.length });
@@ -173,7 +174,7 @@ export async function runNextImport(): Promise<boolean> {
     if (!known) log("error", "catalog_import.failed", { id: job.id, error: errorMessage(error) });
     const failure = known ? `Il file non si può importare: ${error.message}. Nessuna modifica.` : "L'importazione non è riuscita per un errore del sistema; nessuna modifica. L'errore è stato registrato.";
     await transactionsSettled();
-    await db.update(catalogImports).set({ status: "failed", failure, finishedAt: new Date() }).where(eq(catalogImports.id, job.id));
+    await db.update(catalogImports).set({ status: "failed", failure, finishedAt: new Date(), content: Buffer.alloc(0) }).where(eq(catalogImports.id, job.id));
   }
   return true;
 }
