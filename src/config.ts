@@ -131,6 +131,8 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^ocds-[a-z0-9]{6}$/, "deve essere un prefisso OCDS registrato, nella forma ocds- seguita da 6 lettere minuscole o cifre (ad esempio ocds-abc123)")
     .optional(),
+  /** Folder holding the official OCDS 1.1.5 schemas and codelists (release-schema.json, codelists/…), needed to import OCDS packages. */
+  OCDS_SCHEMAS_DIR: z.string().trim().min(1, "non può essere vuoto").optional(),
   /** Requests per minute one client address may make to the read API (/api/v1). */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1, "deve essere almeno 1").max(100_000, "deve essere al massimo 100000").default(300),
   /** SPID/CIE (OpenID Connect Federation): the trust anchors a provider's trust chain must end at; unset turns SPID and CIE sign-in off. */

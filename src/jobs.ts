@@ -7,10 +7,11 @@ import { alertsJob } from "@/alerts";
 import { accountsCleanupJob } from "@/accounts";
 import { pressPublishJob } from "@/press";
 import { outboundMailJob } from "@/outbox";
+import { catalogImportJob } from "@/interop/import";
 import { assignmentRemindersJob } from "@/learning";
 import type { BackgroundJob } from "@/lib/job";
 
-export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, assignmentRemindersJob()];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, assignmentRemindersJob(), catalogImportJob()];
 
 export interface RunningJobs {
   stop(): Promise<void>;

@@ -53,6 +53,11 @@ export const aggregators = sqliteTable("aggregators", {
   description: text("description").notNull().default(""),
   isExample: isExample(),
   updatedAt: updatedAt(),
+  /** Where an imported aggregator came from (see `conventions.sourceName`); null when typed in Aggrega. */
+  sourceName: text("source_name"),
+  sourceLicence: text("source_licence"),
+  /** The importer's stable key (e.g. "anac-sa:01263370635"): importing again finds the row instead of adding one. */
+  sourceKey: text("source_key").unique(),
 });
 
 /** The shared taxonomy on which national and regional items meet. */
@@ -103,6 +108,19 @@ export const conventions = sqliteTable(
     isExample: isExample(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** Publisher of the open data an imported instrument came from ("ANAC", "Consip"…); null when typed in Aggrega. */
+    sourceName: text("source_name"),
+    /** Licence of that data, as shown ("CC BY 4.0"). */
+    sourceLicence: text("source_licence"),
+    /** The importer's stable key (e.g. "anac-cig:98813625E1", "ocds:ocds-abc123-x"): importing twice changes nothing. */
+    sourceKey: text("source_key").unique(),
+    /** The instrument's own CPV code when the source gives one (the category has its own list). */
+    cpvCode: text("cpv_code"),
+    /** Delegated purchasing (ANAC FLAG_DELEGA): the body buys on behalf of another, whose tax code is kept. */
+    delegated: integer("delegated", { mode: "boolean" }),
+    delegatingTaxCode: text("delegating_tax_code"),
+    /** Code of the biennial/triennial programme the purchase belongs to (ANAC CUI_PROGRAMMA). */
+    programmeCui: text("programme_cui"),
   },
   (t) => [
     index("conventions_aggregator_idx").on(t.aggregatorId, t.status),
@@ -229,4 +247,33 @@ export const conventionDocuments = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index("convention_documents_convention_idx").on(t.conventionId, t.position)],
+);
+
+/**
+ * Contracts awarded under a framework agreement (ANAC rows citing `cig_accordo_quadro`). They are not instruments of
+ * the catalog: each is kept with the CIG of its framework and shown on the framework's page when that is in the catalog.
+ */
+export const frameworkCallOffs = sqliteTable(
+  "framework_call_offs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    cig: text("cig").notNull(),
+    frameworkCig: text("framework_cig").notNull(),
+    title: text("title").notNull(),
+    buyerName: text("buyer_name").notNull(),
+    buyerTaxCode: text("buyer_tax_code"),
+    /** Euro cents. */
+    amount: integer("amount"),
+    publishedOn: text("published_on"),
+    cpvCode: text("cpv_code"),
+    delegated: integer("delegated", { mode: "boolean" }),
+    delegatingTaxCode: text("delegating_tax_code"),
+    programmeCui: text("programme_cui"),
+    sourceName: text("source_name").notNull(),
+    sourceLicence: text("source_licence").notNull(),
+    sourceKey: text("source_key").notNull().unique(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("framework_call_offs_framework_idx").on(t.frameworkCig)],
 );

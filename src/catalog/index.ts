@@ -49,6 +49,7 @@ export {
   type PlanItem,
 } from "./read";
 export { saveConvention, saveInitiative, savePlan, saveAggregator, saveCategory, CatalogWriteError, type WriteOptions, type WriteResult } from "./write";
+export { ConventionSeed, type ConventionInput } from "./seed-schema";
 export * from "./labels";
 export { searchTerms, toFtsQuery, toFtsMatch, stemWord, stemText, spellingSuggestion, refreshSearchStems } from "./fts";
 export { openDataRecords, toCsv, toJson, conventionCalendar, OPEN_DATA_FIELDS, OPEN_DATA_LICENCE, type OpenDataField } from "./opendata";
@@ -108,3 +109,4 @@ export {
   type ConventionDocument,
   type DocumentRow,
 } from "./documents";
+export { conventionProvenance, CALL_OFFS_SHOWN, type Provenance } from "./provenance";

@@ -88,11 +88,14 @@ function hitsCte(query: CatalogQuery): { cte: SQL; join: SQL } {
   };
 }
 
+/** Conventions under a CPV code (or its leading digits): by their category's codes, or by their own code (imported instruments). */
+function cpvCondition(digits: string): SQL {
+  return sql`(c.category_id IN (SELECT category_id FROM category_cpv_codes WHERE code LIKE ${`${digits}%`}) OR c.cpv_code LIKE ${`${digits}%`})`;
+}
+
 /** Conventions whose code matches a CPV code or CIG typed as the search text. */
 function codeCondition(code: SearchCode): SQL {
-  if (code.kind === "cpv") {
-    return sql`c.category_id IN (SELECT category_id FROM category_cpv_codes WHERE code LIKE ${`${code.digits}%`})`;
-  }
+  if (code.kind === "cpv") return cpvCondition(code.digits);
   return sql`upper(c.cig) = ${code.code}`;
 }
 
@@ -106,10 +109,7 @@ function whereClause(query: CatalogQuery, today: string): SQL {
   const code = query.q ? searchCode(query.q) : null;
   if (code) parts.push(codeCondition(code));
   if (query.categoryId) parts.push(sql`c.category_id = ${query.categoryId}`);
-  if (query.cpv) {
-    const digits = query.cpv.split("-")[0]!;
-    parts.push(sql`c.category_id IN (SELECT category_id FROM category_cpv_codes WHERE code LIKE ${`${digits}%`})`);
-  }
+  if (query.cpv) parts.push(cpvCondition(query.cpv.split("-")[0]!));
   if (query.instrumentType) parts.push(sql`c.instrument_type = ${query.instrumentType}`);
   if (query.aggregatorId) parts.push(sql`c.aggregator_id = ${query.aggregatorId}`);
   if (query.status) parts.push(sql`c.status = ${query.status}`);

@@ -18,7 +18,7 @@ export type FlagValues = Record<string, string | boolean | (string | boolean)[] 
 
 export interface CliContext {
   values: FlagValues;
-  /** Arguments without a flag, for commands that accept them. */
+  /** Arguments that are not flags (only for commands that accept them). */
   positionals: string[];
   progress(message: string): void;
 }
@@ -28,13 +28,13 @@ export async function runCli(
   usage: string,
   options: NonNullable<ParseArgsConfig["options"]>,
   main: (ctx: CliContext) => Promise<string>,
-  allowPositionals = false,
+  settings: { positionals?: boolean } = {},
 ): Promise<void> {
   const started = performance.now();
   let values: FlagValues;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ options, strict: true, allowPositionals, args: process.argv.slice(2) }));
+    ({ values, positionals } = parseArgs({ options, strict: true, allowPositionals: settings.positionals === true, args: process.argv.slice(2) }));
     if (values.help) {
       process.stdout.write(`${usage}\n`);
       return;

@@ -63,5 +63,5 @@ await runCli(
       await closeDatabase();
     }
   },
-  true,
+  { positionals: true },
 );

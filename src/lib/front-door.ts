@@ -45,8 +45,8 @@ export const FRONT_DOOR_ACTIVE = Symbol.for("aggrega.front-door");
 export const BAD_REQUEST_PATH = "/richiesta-non-valida";
 export const TOO_LARGE_PATH = "/richiesta-troppo-grande";
 
-/** Routes that take uploads (multipart: press attachments, convention documents, SCORM packages): the only ones with the larger cap. */
-const UPLOAD_ROUTES = [/^\/gestione\/comunicati\/nuovo\/?$/, /^\/gestione\/comunicati\/(?!anteprima\/?$)[^/]+\/?$/, /^\/gestione\/catalogo\/convenzioni\/[^/]+\/?$/, /^\/gestione\/formazione\/scorm\/?$/];
+/** Routes that take uploads (multipart: press attachments, convention documents, SCORM packages, open-data imports): the only ones with the larger cap. */
+const UPLOAD_ROUTES = [/^\/gestione\/catalogo\/importa\/?$/, /^\/gestione\/comunicati\/nuovo\/?$/, /^\/gestione\/comunicati\/(?!anteprima\/?$)[^/]+\/?$/, /^\/gestione\/catalogo\/convenzioni\/[^/]+\/?$/, /^\/gestione\/formazione\/scorm\/?$/];
 
 export function bodyLimitFor(pathname: string): number {
   return UPLOAD_ROUTES.some((route) => route.test(pathname)) ? MAX_FORM_BYTES : MAX_BODY_BYTES;

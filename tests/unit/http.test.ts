@@ -66,5 +66,7 @@ describe("front door", () => {
     expect(bodyLimitFor("/gestione/comunicati/42")).toBe(MAX_FORM_BYTES);
     expect(bodyLimitFor("/gestione/comunicati/42/elimina")).toBe(MAX_BODY_BYTES);
     expect(bodyLimitFor("/gestione/comunicati/anteprima")).toBe(MAX_BODY_BYTES);
+    expect(bodyLimitFor("/gestione/catalogo/importa")).toBe(MAX_FORM_BYTES);
+    expect(bodyLimitFor("/gestione/catalogo/importa/3")).toBe(MAX_BODY_BYTES);
   });
 });
