@@ -37,7 +37,8 @@ export interface Connection {
 }
 
 /**
- * Interactive transactions open in this process. On a file database a write
+ * Interactive transactions open in this process (on a file database they
+ * also queue one after the other, see createQueue). A plain write
  * on another pooled connection meanwhile would sit in SQLite's busy handler,
  * which blocks the event loop the open transaction needs in order to finish:
  * the process stalls for the busy timeout and the write fails. Background
@@ -73,14 +74,50 @@ export function transactionsSettled(): Promise<void> {
   return state.openTransactions === 0 ? Promise.resolve() : new Promise((resolve) => state.settledWaiters.push(resolve));
 }
 
-function trackTransactions(client: Client): Client {
+/**
+ * A first-come, first-served queue of holders: `acquire()` resolves with the
+ * function that lets the next one in. Interactive transactions on a file
+ * database take their turn here, in JavaScript, instead of in SQLite's busy
+ * handler (which waits synchronously and freezes the event loop that the
+ * transaction holding the lock needs in order to finish).
+ */
+export function createQueue(): { acquire(): Promise<() => void>; readonly busy: boolean } {
+  let tail: Promise<void> = Promise.resolve();
+  let holders = 0;
+  return {
+    get busy() {
+      return holders > 0;
+    },
+    acquire() {
+      holders += 1;
+      let release!: () => void;
+      const turn = new Promise<void>((resolve) => (release = resolve));
+      const ready = tail.then(() => {
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          holders -= 1;
+          release();
+        };
+      });
+      tail = tail.then(() => turn);
+      return ready;
+    },
+  };
+}
+
+function trackTransactions(client: Client, serialise: boolean): Client {
   const begin = client.transaction.bind(client);
+  const queue = createQueue();
   client.transaction = async (mode?: TransactionMode) => {
     processState().openTransactions += 1;
+    const leave = serialise ? await queue.acquire() : () => {};
     let tx: Awaited<ReturnType<Client["transaction"]>>;
     try {
       tx = await begin(mode);
     } catch (error) {
+      leave();
       transactionEnded();
       throw error;
     }
@@ -88,6 +125,7 @@ function trackTransactions(client: Client): Client {
     const end = () => {
       if (ended) return;
       ended = true;
+      leave();
       transactionEnded();
     };
     const commit = tx.commit.bind(tx);
@@ -110,7 +148,7 @@ export async function openDatabase(url: string, authToken?: string): Promise<Con
     mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
   }
   // The busy timeout goes through the client options: a PRAGMA would reach only one pooled connection.
-  const client = trackTransactions(createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: POOL_SIZE }));
+  const client = trackTransactions(createClient({ url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: POOL_SIZE }), url.startsWith("file:"));
   if (url.startsWith("file:")) {
     await client.execute("PRAGMA journal_mode = WAL");
     // `synchronous` is per connection; left at FULL, every commit on the other pooled connections
