@@ -85,3 +85,28 @@ describe("interactive transactions in one process", () => {
     expect(delay.max / 1e6).toBeLessThan(BUSY_TIMEOUT_MS / 2);
   });
 });
+
+describe("a lesson view", () => {
+  it("records the last lesson opened only when it changes: viewing it again writes nothing", async () => {
+    const { sql } = await import("drizzle-orm");
+    const { openLesson } = await import("@/learning");
+    const { enrolments } = await import("@db/schema");
+    const id = randomUUID();
+    await t.db.insert(users).values({ id, email: `${id.slice(0, 8)}@esempio.it`, name: "Persona in formazione", passwordHash: "not-a-real-hash" });
+    await enrol(id, COURSE);
+    const [version] = await t.db.select().from(courseVersions).where(and(eq(courseVersions.courseSlug, COURSE), eq(courseVersions.isCurrent, true)));
+    const [first, second] = lessonsOf(version!.structure);
+    // Rows this connection has written so far (SQLite's own count).
+    const written = async () => Number(Object.values((await t.db.get<Record<string, number>>(sql`SELECT total_changes()`))!)[0]);
+    const lastOpened = async () => (await t.db.select().from(enrolments).where(eq(enrolments.userId, id)))[0]?.lastLessonSlug;
+
+    await openLesson(COURSE, second!.slug, id);
+    expect(await lastOpened()).toBe(second!.slug);
+    const before = await written();
+    await openLesson(COURSE, second!.slug, id);
+    expect(await written()).toBe(before);
+    await openLesson(COURSE, first!.slug, id);
+    expect(await lastOpened()).toBe(first!.slug);
+    expect(await written()).toBe(before + 1);
+  });
+});
