@@ -11,8 +11,10 @@ import { config } from "@/config";
 import { getDb, type Database } from "@/lib/db";
 import type { SessionInfo, SessionUser } from "./types";
 
+import { SESSION_COOKIE_NAME } from "@/lib/session-cookie";
+
 /** The cookie's name, for tests and helpers that sign in over HTTP. */
-export const SESSION_COOKIE_NAME = "aggrega_sessione";
+export { SESSION_COOKIE_NAME };
 
 /** Sessions last 30 days and are extended on use once half of that has passed. */
 const SESSION_LIFETIME = new TimeSpan(30, "d");
