@@ -7,7 +7,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import { migrate } from "drizzle-orm/libsql/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   catalogFacets,
@@ -179,7 +178,7 @@ describe("catalog search in Italian", () => {
     await writeFile(journalFile, JSON.stringify(journal));
     const old = await openDatabase(`file:${path.join(dir, "old.db")}`);
     try {
-      await migrate(old.db, { migrationsFolder: before });
+      await old.migrate(before);
       await seedDatabase(old.db, { root: ROOT });
       await applyMigrations(old, ROOT);
       const rows = await old.db.all<{ total: number; stemmed: number }>(
