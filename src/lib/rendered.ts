@@ -5,15 +5,15 @@
  * (the component renders into whichever page calls it), so every request can
  * share it; a changed entry (a new digest, under `astro dev`) is rendered anew.
  */
-import { render } from "astro:content";
+import { render, type CollectionEntry, type CollectionKey } from "astro:content";
 
-type Entry = Parameters<typeof render>[0];
+type Entry = CollectionEntry<CollectionKey>;
 type Rendered = Awaited<ReturnType<typeof render>>;
 
 const rendered = new Map<string, Promise<Rendered>>();
 
 export function renderOnce(entry: Entry): Promise<Rendered> {
-  const { collection = "", id, digest = "" } = entry as { collection?: string; id: string; digest?: string };
+  const { collection, id, digest = "" } = entry;
   const key = `${collection}\u0000${id}\u0000${digest}`;
   let result = rendered.get(key);
   if (!result) {
