@@ -113,3 +113,12 @@ export const formSubmissions = sqliteTable(
   },
   (t) => [index("form_submissions_created_idx").on(t.createdAt)],
 );
+
+/**
+ * Generation counters of per-process caches (src/lib/cached.ts). Triggers on the cached tables bump them on every
+ * insert, update or delete, whichever process or code path writes, so a cache knows with one lookup that it is stale.
+ */
+export const cacheGenerations = sqliteTable("cache_generations", {
+  name: text("name").primaryKey(),
+  generation: integer("generation").notNull().default(0),
+});

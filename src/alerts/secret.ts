@@ -2,7 +2,7 @@
  * The key that signs preference and unsubscribe links. APP_SECRET wins; without it one is
  * generated once and kept in the `settings` table, so every process (web, workers) shares it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { settings } from "@db/schema";
 import { config } from "@/config";
@@ -35,8 +35,22 @@ export function linkSecret(db: Database): Promise<string> {
 
 export type LinkPurpose = "preferenze" | "disiscrizione";
 
+const keys = new Map<string, KeyObject>();
+
+/** The HMAC key of a secret, built once per process rather than for every link a worker signs. */
+export function hmacKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, "utf8"));
+    // Only a handful of secrets ever exist (APP_SECRET or the stored one; tests make more).
+    if (keys.size >= 16) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 function mac(secret: string, payload: string): string {
-  return createHmac("sha256", secret).update(payload).digest("base64url").slice(0, 32);
+  return createHmac("sha256", hmacKey(secret)).update(payload).digest("base64url").slice(0, 32);
 }
 
 /** A token naming one subscriber for one purpose; links in mail never expire, so neither does it. */

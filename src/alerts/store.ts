@@ -226,19 +226,20 @@ export function createOutboxStore(db: Database): OutboxStore {
     async markSent(sent, owner, now, resetFailuresOf) {
       if (sent.length === 0) return 0;
       await transactionsSettled();
-      const pairs = sent.flatMap((r) => r.deliveryIds.map((id) => sql`WHEN ${id} THEN ${r.messageId}`));
-      const ids = sent.flatMap((r) => r.deliveryIds);
+      // One constant SQL text whatever the batch size: the pairs travel as one JSON parameter
+      // ([[deliveryId, messageId], …]), so the statement is prepared once per process.
+      const pairs = JSON.stringify(sent.flatMap((r) => r.deliveryIds.map((id) => [id, r.messageId])));
       const mark = db.all<{ id: number }>(sql`UPDATE deliveries
-        SET status = 'sent', sent_at = ${now}, last_error = NULL, lease_owner = NULL, lease_until = NULL,
-            message_id = CASE id ${sql.join(pairs, sql` `)} END
-        WHERE id IN ${ids} AND lease_owner = ${owner}
-        RETURNING id`);
+        SET status = 'sent', sent_at = ${now}, last_error = NULL, lease_owner = NULL, lease_until = NULL, message_id = m.value ->> 1
+        FROM json_each(${pairs}) AS m
+        WHERE deliveries.id = m.value ->> 0 AND deliveries.lease_owner = ${owner}
+        RETURNING deliveries.id`);
       if (resetFailuresOf.length === 0) {
         const [marked] = await db.batch([mark]);
         return marked.length;
       }
       // Suppression counts consecutive permanent failures: a success starts the count again.
-      const reset = db.update(subscribers).set({ failureCount: 0 }).where(inArray(subscribers.id, resetFailuresOf));
+      const reset = db.run(sql`UPDATE subscribers SET failure_count = 0 WHERE id IN (SELECT value FROM json_each(${JSON.stringify(resetFailuresOf)}))`);
       const [marked] = await db.batch([mark, reset]);
       return marked.length;
     },

@@ -11,7 +11,7 @@ import { queueMail } from "@/outbox";
 import { hitRateLimits, RATE_RULES, recipientKey, type RateRule } from "@/accounts";
 import { subscriberLinks } from "./links";
 import { buildAlreadySubscribedMessage, buildConfirmationMessage, buildWelcomeMessage, ANNOUNCEMENT_KIND_LABELS } from "./messages";
-import { linkSecret } from "./secret";
+import { hmacKey, linkSecret } from "./secret";
 import { follow, savedSearchFromQueryString, watchableConvention } from "./follows";
 import { type InterestsInput, type Option, type Store, SubscriptionError, checkInterests, subscriptionOptions } from "./options";
 import { preferencesView } from "./preferences";
@@ -47,7 +47,7 @@ export type SubscribeOutcome = "check-inbox" | "confirmed";
 
 /** The confirmation token of an address for one expiry: HMAC of both under the link secret (stored only as its hash). */
 function confirmToken(secret: string, email: string, expiresAt: Date): string {
-  return createHmac("sha256", secret).update(`confirm:${email}:${expiresAt.getTime()}`).digest("base64url");
+  return createHmac("sha256", hmacKey(secret)).update(`confirm:${email}:${expiresAt.getTime()}`).digest("base64url");
 }
 
 function tokenHash(token: string): string {

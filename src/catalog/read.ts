@@ -13,6 +13,7 @@ import {
   tools,
 } from "@db/schema";
 import { getDb } from "@/lib/db";
+import { generationCache } from "@/lib/cached";
 import { todayInItaly } from "@/lib/dates";
 import { catalogQueryString } from "./params";
 import { conventionSummaries, searchConventions } from "./search";
@@ -21,15 +22,18 @@ export type Aggregator = typeof aggregators.$inferSelect;
 export type Category = typeof categories.$inferSelect;
 export type Tool = typeof tools.$inferSelect;
 
-/** Options of the catalog filters. */
+/** Options of the catalog filters, read once per change of categories or aggregators (src/lib/cached.ts). */
 export async function getCatalogFilters() {
-  const db = await getDb();
+  return catalogFilters.get(await getDb());
+}
+
+const catalogFilters = generationCache("catalog-filters", async (db) => {
   const [categoryRows, aggregatorRows] = await Promise.all([
     db.select({ id: categories.id, name: categories.name }).from(categories).orderBy(asc(categories.name)),
     db.select({ id: aggregators.id, name: aggregators.name, kind: aggregators.kind }).from(aggregators).orderBy(asc(aggregators.name)),
   ]);
   return { categories: categoryRows, aggregators: aggregatorRows };
-}
+});
 
 /** The aggregators directory, with how many conventions each offers. */
 export async function listAggregators() {

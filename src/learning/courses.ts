@@ -6,6 +6,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { aggregators, certificates, conventions, courseVersions, enrolments, lessonCompletions, quizAttempts, tools, type CourseStructure } from "@db/schema";
 import type { Database } from "@/lib/db";
+import { generationCache } from "@/lib/cached";
 
 /** A course without its quiz answers: everything a page may show. */
 export type PublicCourse = Omit<CourseStructure, "quiz"> & {
@@ -97,18 +98,19 @@ export function computeProgress(
 }
 
 export async function currentVersion(db: Reader, slug: string) {
-  const [row] = await db
-    .select()
-    .from(courseVersions)
-    .where(and(eq(courseVersions.courseSlug, slug), eq(courseVersions.isCurrent, true)));
-  return row;
+  return (await current.get(db)).find((v) => v.courseSlug === slug);
 }
 
 /** Current versions of every published course, in catalog order. */
 export async function currentVersions(db: Database) {
+  return [...(await current.get(db))];
+}
+
+/** The current versions, read once per change of course_versions (src/lib/cached.ts). */
+const current = generationCache("course-versions", async (db) => {
   const rows = await db.select().from(courseVersions).where(eq(courseVersions.isCurrent, true));
   return rows.sort((a, b) => a.structure.order - b.structure.order || a.structure.title.localeCompare(b.structure.title, "it"));
-}
+});
 
 /** Everything about one learner in one course, or null when not enrolled. */
 export async function learnerState(db: Reader, userId: string, slug: string, version: { id: number; structure: CourseStructure }) {

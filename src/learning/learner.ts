@@ -72,7 +72,8 @@ export async function openLesson(slug: string, lessonSlug: string, userId: strin
   if (index < 0) return null;
   const raw = version.structure.modules.flatMap((m) => m.lessons).find((l) => l.slug === lessonSlug)!;
   let state = userId ? await learnerState(db, userId, slug, version) : null;
-  if (userId && state) {
+  // Only when it changes: viewing the same lesson again writes nothing.
+  if (userId && state && state.enrolment.lastLessonSlug !== lessonSlug) {
     await db
       .update(enrolments)
       .set({ lastLessonSlug: lessonSlug, lastActivityAt: new Date() })

@@ -2,7 +2,7 @@
  * Micro-caching in front of the Astro handler: an anonymous visitor's GET of
  * a public HTML page is kept for about a second, so a burst of readers of
  * the same catalog search or press release costs one render, not hundreds.
- * Anything personal bypasses it (a Cookie or Authorization header, a
+ * Anything personal bypasses it (the session cookie or an Authorization header, a
  * Set-Cookie in the answer, Cache-Control private/no-store), so it holds no
  * state that matters: every process may cache, an edit shows at once on the
  * process that took it and everywhere else within the TTL.
@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import { log } from "@/lib/log";
+import { hasSessionCookie } from "@/lib/session-cookie";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -71,7 +72,8 @@ export function cacheKey(target: string): string {
 }
 
 function cacheable(req: http.IncomingMessage): boolean {
-  return req.method === "GET" && !req.headers.cookie && !req.headers.authorization;
+  // Keyed on the session cookie, the only one the site reads: a consent or analytics cookie is no reason to render again.
+  return req.method === "GET" && !hasSessionCookie(req.headers.cookie) && !req.headers.authorization;
 }
 
 function headerRecord(res: http.ServerResponse, extra: unknown): http.OutgoingHttpHeaders {

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { migrate } from "drizzle-orm/libsql/migrator";
 import type { Connection } from "@/lib/db";
 import { config } from "@/config";
 import { refreshSearchStems } from "@/catalog/fts";
@@ -9,6 +8,6 @@ import { refreshSearchStems } from "@/catalog/fts";
  * Then completes what SQL cannot do: the Italian stems of the catalog search index.
  */
 export async function applyMigrations(conn: Connection, root = config().root): Promise<void> {
-  await migrate(conn.db, { migrationsFolder: path.join(root, "db/migrations") });
+  await conn.migrate(path.join(root, "db/migrations"));
   await refreshSearchStems(conn.db);
 }

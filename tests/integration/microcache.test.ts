@@ -62,7 +62,7 @@ describe("micro-cache", () => {
     expect(again.body).toContain("risposta 2");
   });
 
-  it("never serves or keeps anything personal: cookies, authorization, Set-Cookie, private answers, other methods", async () => {
+  it("never serves or keeps anything personal: the session cookie, authorization, Set-Cookie, private answers, other methods", async () => {
     const { calls, get } = await serve(5_000, (req): Answer =>
       req.url === "/imposta" ? { headers: { "set-cookie": "a=b" } } : req.url === "/privata" ? { headers: { "cache-control": "private" } } : {},
     );
@@ -72,6 +72,22 @@ describe("micro-cache", () => {
     await get("/", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
     for (const path of ["/imposta", "/imposta", "/privata", "/privata"]) await get(path);
     expect(calls).toEqual(["GET /", "GET /", "GET /", "POST /", "GET /imposta", "GET /imposta", "GET /privata", "GET /privata"]);
+  });
+
+  it("serves the cached bytes to a visitor with only other cookies (consent, analytics), never to one with the session cookie", async () => {
+    const { calls, get } = await serve(5_000);
+    const first = await get("/convenzioni");
+    const consent = await get("/convenzioni", { headers: { cookie: "consenso=1; _pk_id.1=abc" } });
+    expect(consent.body).toBe(first.body);
+    expect(calls).toHaveLength(1);
+    const signedIn = await get("/convenzioni", { headers: { cookie: "consenso=1; aggrega_sessione=x" } });
+    const alone = await get("/convenzioni", { headers: { cookie: "aggrega_sessione=y" } });
+    expect(calls).toHaveLength(3);
+    expect(signedIn.body).not.toBe(first.body);
+    expect(alone.body).not.toBe(first.body);
+    // A cookie whose name only ends like the session cookie's is another cookie.
+    expect((await get("/convenzioni", { headers: { cookie: "non_aggrega_sessione=z" } })).body).toBe(first.body);
+    expect(calls).toHaveLength(3);
   });
 
   it("keeps only successful HTML: errors and other content types are rendered every time", async () => {
