@@ -16,9 +16,9 @@ const PDF = Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from("IHDR-prova")]);
 
 const LOTS = [
-  { number: "1", name: "Lotto nord", region: "Lombardia", territory: "Milano e Monza", supplier: "Ditta Nord S.p.A.", ceiling: "1.200.000" },
-  { number: "2", name: "Lotto centro", region: "Toscana", territory: "Firenze", supplier: "Centro Servizi S.r.l.", ceiling: "800.000,50" },
-  { number: "3", name: "Lotto sud", region: "Campania", territory: "", supplier: "", ceiling: "" },
+  { number: "1", name: "Lotto nord", region: "Lombardia", territory: "Milano e Monza", supplier: "Ditta Nord S.p.A.", ceiling: "1.200.000", cig: "A1B2C3D4E5", used: "300.000", status: "active", startDate: "2027-02-01", endDate: "2029-06-30" },
+  { number: "2", name: "Lotto centro", region: "Toscana", territory: "Firenze", supplier: "Centro Servizi S.r.l.", ceiling: "800.000,50", cig: "", used: "", status: "exhausted", startDate: "", endDate: "" },
+  { number: "3", name: "Lotto sud", region: "Campania", territory: "", supplier: "", ceiling: "", cig: "", used: "", status: "", startDate: "", endDate: "" },
 ];
 
 describe("the convention editor in a browser", () => {
@@ -36,7 +36,7 @@ describe("the convention editor in a browser", () => {
     await page.getByLabel("Indirizzo (slug)").fill("pulizia-enti-prova");
     await page.getByLabel("Soggetto aggregatore").selectOption("consip");
     await page.getByLabel("Categoria").selectOption("pulizia-uffici");
-    await page.getByLabel("Stato").selectOption("active");
+    await page.getByLabel("Stato", { exact: true }).selectOption("active");
     await page.getByLabel("Attiva dal").fill("2027-01-01");
     await page.getByLabel("Scadenza").fill("2029-12-31");
 
@@ -49,6 +49,11 @@ describe("the convention editor in a browser", () => {
       await row.getByLabel("Territorio").fill(lot.territory);
       await row.getByLabel("Fornitore").fill(lot.supplier);
       await row.getByLabel("Massimale (euro)").fill(lot.ceiling);
+      await row.getByLabel("CIG del lotto").fill(lot.cig);
+      await row.getByLabel("Importo utilizzato (euro)").fill(lot.used);
+      await row.getByLabel("Stato del lotto").selectOption(lot.status);
+      await row.getByLabel("Lotto attivo dal").fill(lot.startDate);
+      await row.getByLabel("Lotto attivo fino al").fill(lot.endDate);
       if (i < LOTS.length - 1) {
         await page.getByRole("button", { name: "Aggiungi un lotto" }).click();
         await page.getByRole("group", { name: `Lotto ${i + 2} (nuovo)` }).waitFor();
@@ -84,9 +89,9 @@ describe("the convention editor in a browser", () => {
     const saved = await snapshot();
     expect(saved.convention).toMatchObject({ title: "Servizi di pulizia per gli enti di prova", slug: "pulizia-enti-prova", status: "active", startDate: "2027-01-01", endDate: "2029-12-31" });
     expect(saved.lots).toEqual([
-      { conventionId: id, number: 1, name: "Lotto nord", region: "Lombardia", territory: "Milano e Monza", supplier: "Ditta Nord S.p.A.", ceilingValue: 120_000_000 },
-      { conventionId: id, number: 2, name: "Lotto centro", region: "Toscana", territory: "Firenze", supplier: "Centro Servizi S.r.l.", ceilingValue: 80_000_050 },
-      { conventionId: id, number: 3, name: "Lotto sud", region: "Campania", territory: "", supplier: null, ceilingValue: null },
+      { conventionId: id, number: 1, name: "Lotto nord", region: "Lombardia", territory: "Milano e Monza", supplier: "Ditta Nord S.p.A.", ceilingValue: 120_000_000, cig: "A1B2C3D4E5", usedValue: 30_000_000, status: "active", startDate: "2027-02-01", endDate: "2029-06-30" },
+      { conventionId: id, number: 2, name: "Lotto centro", region: "Toscana", territory: "Firenze", supplier: "Centro Servizi S.r.l.", ceilingValue: 80_000_050, cig: null, usedValue: null, status: "exhausted", startDate: null, endDate: null },
+      { conventionId: id, number: 3, name: "Lotto sud", region: "Campania", territory: "", supplier: null, ceilingValue: null, cig: null, usedValue: null, status: null, startDate: null, endDate: null },
     ]);
     expect(saved.documents.map((d) => [d.kind, d.originalName, d.mimeType, d.size])).toEqual([
       ["capitolato", "Capitolato tecnico.pdf", "application/pdf", PDF.length],
