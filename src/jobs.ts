@@ -8,9 +8,10 @@ import { accountsCleanupJob } from "@/accounts";
 import { pressPublishJob } from "@/press";
 import { outboundMailJob } from "@/outbox";
 import { catalogImportJob } from "@/interop/import";
+import { federationJob } from "@/interop/federation";
 import type { BackgroundJob } from "@/lib/job";
 
-export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, catalogImportJob()];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, catalogImportJob(), federationJob()];
 
 export interface RunningJobs {
   stop(): Promise<void>;

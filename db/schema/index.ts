@@ -5,3 +5,4 @@ export * from "./learning";
 export * from "./alerts";
 export * from "./system";
 export * from "./interop";
+export * from "./federation";
