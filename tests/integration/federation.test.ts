@@ -13,7 +13,7 @@ import path from "node:path";
 import { and, eq, isNull, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { activityPlanItems, announcements, conventions, deliveries, federationPeers, subscribers } from "@db/schema";
-import { saveConvention, savePlan } from "@/catalog";
+import { planFormValues, saveConvention, savePlan } from "@/catalog";
 import { useConnection, type Connection } from "@/lib/db";
 import { pollPeer, type PollOptions } from "@/interop/federation";
 import { addSubscribers } from "../helpers/alerts";
@@ -151,6 +151,18 @@ describe("federation: B follows A", () => {
     expect(await dbB.db.select({ id: announcements.id }).from(announcements)).toHaveLength(before);
     await bSettled();
     expect(mailTo(SUBSCRIBER)).toHaveLength(1);
+  });
+
+  it("keeps A's item when B's back office saves the same plan, and does not offer it in B's plan form", async () => {
+    useConnection(dbB);
+    const [followed] = await dbB.db.select().from(activityPlanItems).where(eq(activityPlanItems.title, PLAN_TITLE));
+    const local = await savePlan({ aggregator: "intercent-er", year: 2031, notes: "", example: false, items: [{ title: "Servizi di portierato per le sedi della Regione" }] });
+    expect(local.id).toBe(followed!.planId);
+    const items = await dbB.db.select().from(activityPlanItems).where(eq(activityPlanItems.planId, local.id));
+    expect(items.map((i) => i.title).sort()).toEqual(["Servizi di portierato per le sedi della Regione", PLAN_TITLE]);
+    const form = await planFormValues(local.id);
+    expect(form?.items).toContain("Servizi di portierato per le sedi della Regione");
+    expect(form?.items).not.toContain(PLAN_TITLE);
   });
 
   it("follows A's conventions into B's catalog and comparison page, and withdraws what A withdraws", async () => {
