@@ -17,6 +17,7 @@ import { planFormValues, saveConvention, savePlan } from "@/catalog";
 import { useConnection, type Connection } from "@/lib/db";
 import { pollPeer, type PollOptions } from "@/interop/federation";
 import { addSubscribers } from "../helpers/alerts";
+import { signedInAs } from "../helpers/auth";
 import { ROOT, useSiteDatabase } from "../helpers/db";
 import { freePort } from "../helpers/ports";
 import { startSite, type RunningSite } from "../helpers/server";
@@ -96,6 +97,13 @@ describe("federation: B follows A", () => {
     // Both sites hold the same seed; A's examples are not followed and its two real instruments match B's own by title.
     expect(await dbB.db.select().from(conventions).where(like(conventions.sourceKey, "federation:%"))).toHaveLength(0);
     expect(await dbB.db.select().from(activityPlanItems).where(like(activityPlanItems.sourceKey, "federation:%"))).toHaveLength(0);
+
+    useConnection(dbB);
+    const { cookie } = await signedInAs(b, "editor");
+    const status = await (await fetch(`${b.baseUrl}/gestione/federazione`, { headers: { cookie } })).text();
+    expect(status).toContain(`href="${a.baseUrl}"`);
+    expect(status).toContain("0 convenzioni, 0 voci di piano");
+    expect(status).toContain("Riuscito");
   });
 
   it("brings a plan published on A to B with A's attribution, and alerts B's matching subscriber once", async () => {
@@ -193,6 +201,8 @@ describe("federation: B follows A", () => {
     const comparison = await text(`${b.baseUrl}/convenzioni/confronto?categoria=vigilanza-armata&regione=Emilia-Romagna`);
     expect(comparison).toContain(CONVENTION_TITLE);
     expect(await text(`${b.baseUrl}/dati/ocds/releases.json`)).not.toContain(CONVENTION_TITLE);
+    const { cookie } = await signedInAs(b, "editor");
+    expect(await (await fetch(`${b.baseUrl}/gestione/federazione`, { headers: { cookie } })).text()).toContain("1 convenzione, 1 voce di piano");
 
     // A withdraws the plan item (its plan no longer lists it) and deletes the convention.
     await publishOnA([]);
