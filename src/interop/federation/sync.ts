@@ -15,7 +15,6 @@
  */
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { activityPlanItems, activityPlans, conventions, federationPeers } from "@db/schema";
-import { refreshSearchStems } from "@/catalog";
 import { getDb, transactionsSettled, type Transaction } from "@/lib/db";
 import { errorMessage, log } from "@/lib/log";
 import { announce } from "@/outbox";
