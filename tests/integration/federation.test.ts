@@ -131,6 +131,12 @@ describe("federation: B follows A", () => {
     expect(page).toContain(PLAN_TITLE);
     expect(page).toMatch(new RegExp(`Fonte: [^<]*\\(${a.baseUrl.replace(/\./g, "\\.")}\\)`));
 
+    // The read API names the source and keeps the source's ocid.
+    const api = (await (await fetch(`${b.baseUrl}/api/v1/piani?anno=2031`)).json()) as { data: { items: { title: string; ocid: string; source: string | null }[] }[] };
+    const apiItem = api.data.flatMap((p) => p.items).find((i) => i.title === PLAN_TITLE);
+    expect(apiItem?.source).toContain(a.baseUrl);
+    expect(apiItem?.ocid).toBe(item!.sourceKey!.split("|")[1]);
+
     const [mail] = await vi.waitFor(
       () => {
         const found = mailTo(SUBSCRIBER);
