@@ -78,6 +78,20 @@ const trustMarkList = z
     return marks;
   });
 
+/** Why a followed peer's address is not usable (in Italian), or null: an http(s) base URL without credentials, query or fragment. */
+export function peerUrlProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "non è un indirizzo web completo (ad esempio https://aggrega.regione.it)";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "non inizia con http:// o https://";
+  if (url.username || url.password) return "contiene credenziali, che non vanno scritte nell'indirizzo";
+  if (url.search || url.hash) return "contiene parametri o un frammento (? o #): indica solo l'indirizzo di base del portale";
+  return null;
+}
+
 const EnvSchema = z.object({
   DATABASE_URL: libsqlUrl.default("file:data/aggrega.db"),
   DATABASE_AUTH_TOKEN: z.string().trim().min(1).optional(),
@@ -149,6 +163,32 @@ const EnvSchema = z.object({
   SPID_ACR: z.enum(["SpidL1", "SpidL2", "SpidL3"], { message: "deve essere SpidL1, SpidL2 oppure SpidL3" }).default("SpidL2"),
   /** Level of assurance requested from the CIE provider (sent as the same acr URIs as SPID, as the SPID/CIE OIDC rules define). */
   CIE_ACR: z.enum(["CieL1", "CieL2", "CieL3"], { message: "deve essere CieL1, CieL2 oppure CieL3" }).default("CieL2"),
+  /**
+   * Other Aggrega instances (or OCDS publishers) whose plans and conventions this one follows: their base URLs,
+   * separated by commas (src/interop/federation). Empty: no peer is followed.
+   */
+  FEDERATION_PEERS: z
+    .string()
+    .transform((value, ctx) => {
+      const peers: string[] = [];
+      for (const raw of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+        const problem = peerUrlProblem(raw);
+        if (problem) {
+          ctx.addIssue({ code: "custom", message: `contiene «${raw}», che ${problem}; separa gli indirizzi con una virgola` });
+          return z.NEVER;
+        }
+        const url = raw.replace(/\/+$/, "");
+        if (!peers.includes(url)) peers.push(url);
+      }
+      return peers;
+    })
+    .default([]),
+  /** Milliseconds between two polls of the peers (each peer's package is fetched with a conditional GET). */
+  FEDERATION_POLL_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1000, "deve essere almeno 1000").max(86_400_000, "deve essere al massimo 86400000").default(900_000),
+  /** Largest package accepted from a peer, in bytes. */
+  FEDERATION_MAX_BYTES: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(1024, "deve essere almeno 1024").max(1_073_741_824, "deve essere al massimo 1073741824").default(52_428_800),
+  /** How long one request to a peer may take, in milliseconds, before the poll gives up and retries next time. */
+  FEDERATION_TIMEOUT_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(100, "deve essere almeno 100").max(600_000, "deve essere al massimo 600000").default(30_000),
   ALERTS_RETRY_BASE_MS: z.coerce.number({ message: "deve essere un numero" }).int("deve essere un numero intero").min(10, "deve essere almeno 10").max(86_400_000, "deve essere al massimo 86400000").default(60_000),
 });
 

@@ -8,10 +8,11 @@ import { accountsCleanupJob } from "@/accounts";
 import { pressPublishJob } from "@/press";
 import { outboundMailJob } from "@/outbox";
 import { catalogImportJob } from "@/interop/import";
+import { federationJob } from "@/interop/federation";
 import { assignmentRemindersJob } from "@/learning";
 import type { BackgroundJob } from "@/lib/job";
 
-export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, assignmentRemindersJob(), catalogImportJob()];
+export const JOBS: BackgroundJob[] = [outboundMailJob(), alertsJob(), accountsCleanupJob, pressPublishJob, assignmentRemindersJob(), catalogImportJob(), federationJob()];
 
 export interface RunningJobs {
   stop(): Promise<void>;

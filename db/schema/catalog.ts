@@ -216,6 +216,10 @@ export const activityPlanItems = sqliteTable(
     conventionId: integer("convention_id").references(() => conventions.id, { onDelete: "set null" }),
     /** Unix milliseconds of the last insert or change, set by database triggers (the OCDS planning release date). */
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }),
+    /** Who published an item followed from another platform (src/interop/federation), shown as "Fonte: …"; null when typed in Aggrega. */
+    sourceName: text("source_name"),
+    /** The follower's stable key of such an item ("federation:<peer>|<ocid>"); null for local items. */
+    sourceKey: text("source_key").unique(),
   },
   (t) => [index("activity_plan_items_plan_idx").on(t.planId)],
 );

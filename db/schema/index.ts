@@ -6,3 +6,4 @@ export * from "./alerts";
 export * from "./system";
 export * from "./identity";
 export * from "./interop";
+export * from "./federation";

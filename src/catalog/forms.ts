@@ -3,7 +3,7 @@
  * shape as the seed files and validated with the same zod schema, so the
  * browser and `db:seed` accept exactly the same data.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import {
   activityPlanItems,
@@ -420,7 +420,7 @@ export async function planFormValues(id: number): Promise<(FormValues & { aggreg
   const db = await getDb();
   const [p] = await db.select().from(activityPlans).where(eq(activityPlans.id, id));
   if (!p) return null;
-  const items = await db.select().from(activityPlanItems).where(eq(activityPlanItems.planId, id)).orderBy(asc(activityPlanItems.expectedPeriod), asc(activityPlanItems.id));
+  const items = await db.select().from(activityPlanItems).where(and(eq(activityPlanItems.planId, id), isNull(activityPlanItems.sourceKey))).orderBy(asc(activityPlanItems.expectedPeriod), asc(activityPlanItems.id));
   return {
     aggregator: p.aggregatorId,
     year: String(p.year),

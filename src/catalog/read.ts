@@ -130,6 +130,10 @@ export interface PlanItem {
   estimatedValue: number | null;
   category: { id: string; name: string } | null;
   convention: { slug: string; title: string } | null;
+  /** Who published an item followed from another platform; null for local items. */
+  sourceName: string | null;
+  /** Its follower's key, "federation:<peer>|<ocid>"; null for local items. */
+  sourceKey: string | null;
 }
 
 export interface Plan {
@@ -175,6 +179,8 @@ async function plans(where: { year?: number; aggregatorId?: string }): Promise<P
           categoryName: categories.name,
           conventionSlug: conventions.slug,
           conventionTitle: conventions.title,
+          sourceName: activityPlanItems.sourceName,
+          sourceKey: activityPlanItems.sourceKey,
         })
         .from(activityPlanItems)
         .leftJoin(categories, eq(categories.id, activityPlanItems.categoryId))
@@ -199,6 +205,8 @@ async function plans(where: { year?: number; aggregatorId?: string }): Promise<P
         estimatedValue: i.estimatedValue,
         category: i.categoryId && i.categoryName ? { id: i.categoryId, name: i.categoryName } : null,
         convention: i.conventionSlug && i.conventionTitle ? { slug: i.conventionSlug, title: i.conventionTitle } : null,
+        sourceName: i.sourceName,
+        sourceKey: i.sourceKey,
       })),
   }));
 }

@@ -374,7 +374,8 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
         .returning({ id: activityPlans.id });
       planId = inserted!.id;
     }
-    const stored = await tx.select().from(activityPlanItems).where(eq(activityPlanItems.planId, planId));
+    // Items followed from another platform (source_key set) are kept by their follower, not by this form.
+    const stored = await tx.select().from(activityPlanItems).where(and(eq(activityPlanItems.planId, planId), isNull(activityPlanItems.sourceKey)));
     const byTitle = new Map(stored.map((s) => [s.title, s]));
     const keep = new Set<number>();
     for (const item of input.items) {
@@ -390,7 +391,7 @@ export async function savePlan(input: PlanInput, options: WriteOptions = {}): Pr
       const old = byTitle.get(item.title);
       if (old) {
         keep.add(old.id);
-        const { id: _, updatedAt: _updatedAt, ...oldRow } = old;
+        const { id: _, updatedAt: _updatedAt, sourceName: _sourceName, sourceKey: _sourceKey, ...oldRow } = old;
         if (!same(oldRow, row)) {
           for (const c of changesBetween(oldRow, row)) changes.push({ ...c, field: `items.${item.title}.${c.field}` });
           await tx.update(activityPlanItems).set(row).where(eq(activityPlanItems.id, old.id));

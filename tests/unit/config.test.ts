@@ -42,6 +42,13 @@ describe("parseConfig", () => {
     });
   });
 
+  it("reads FEDERATION_PEERS as a list of base URLs, without trailing slashes or repeats", () => {
+    expect(parseConfig({}, "/srv").FEDERATION_PEERS).toEqual([]);
+    const cfg = parseConfig({ FEDERATION_PEERS: " https://aggrega.regione.it/ , http://127.0.0.1:4322,https://aggrega.regione.it,, " }, "/srv");
+    expect(cfg.FEDERATION_PEERS).toEqual(["https://aggrega.regione.it", "http://127.0.0.1:4322"]);
+    expect(cfg.FEDERATION_POLL_MS).toBe(900_000);
+  });
+
   it("treats empty variables as unset", () => {
     expect(parseConfig({ SMTP_URL: "", PORT: "" }, "/srv").PORT).toBe(4321);
   });
@@ -65,6 +72,11 @@ describe("parseConfig", () => {
     ],
     [{ SPID_ACR: "L2" }, /^Configurazione non valida: SPID_ACR deve essere SpidL1, SpidL2 oppure SpidL3/],
     [{ CIE_ACR: "SpidL2" }, /^Configurazione non valida: CIE_ACR deve essere CieL1, CieL2 oppure CieL3/],
+    [{ FEDERATION_PEERS: "https://a.it ftp://b.it" }, /^Configurazione non valida: FEDERATION_PEERS contiene «https:\/\/a.it ftp:\/\/b.it», che non è un indirizzo web completo/],
+    [{ FEDERATION_PEERS: "https://a.it,ftp://b.it" }, /^Configurazione non valida: FEDERATION_PEERS contiene «ftp:\/\/b.it», che non inizia con http:\/\/ o https:\/\//],
+    [{ FEDERATION_PEERS: "https://utente:segreto@a.it" }, /^Configurazione non valida: FEDERATION_PEERS contiene .*credenziali/],
+    [{ FEDERATION_PEERS: "https://a.it/?x=1" }, /^Configurazione non valida: FEDERATION_PEERS contiene .*parametri o un frammento/],
+    [{ FEDERATION_POLL_MS: "10" }, /^Configurazione non valida: FEDERATION_POLL_MS deve essere almeno 1000/],
   ])("rejects %o with one line naming the variable", (env, message) => {
     expect(() => parseConfig(env, "/srv")).toThrow(ConfigError);
     try {

@@ -168,13 +168,15 @@ async function planViews(year: number | undefined, aggregatorId: string | undefi
         aggregator: { id: p.aggregator.id, name: p.aggregator.name },
         items: p.items.map((i) => ({
           id: i.id,
-          ocid: planItemOcid(i.id),
+          // A followed item keeps its source's ocid (its source key is "federation:<peer>|<ocid>").
+          ocid: i.sourceKey ? i.sourceKey.slice(i.sourceKey.indexOf("|") + 1) : planItemOcid(i.id),
           title: i.title,
           instrumentType: i.instrumentType,
           expectedPeriod: i.expectedPeriod,
           estimatedEuro: euro(i.estimatedValue),
           category: i.category,
           convention: i.convention,
+          source: i.sourceName,
         })),
       }),
     );

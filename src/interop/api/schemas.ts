@@ -151,6 +151,10 @@ export const Plan = z.object({
       estimatedEuro: z.number().nullable(),
       category: ref.nullable(),
       convention: z.object({ slug: z.string(), title: z.string() }).nullable(),
+      source: z
+        .string()
+        .nullable()
+        .describe("Per le voci riportate da un'altra piattaforma (federazione), chi le pubblica; `ocid` è allora quello della fonte. Null per le voci del portale. / For items followed from another platform, their publisher; `ocid` is then the source's."),
     }),
   ),
 });

@@ -289,3 +289,16 @@ export async function callOffsOf(cigs: string[]) {
   const db = await getDb();
   return db.select().from(frameworkCallOffs).where(inArray(frameworkCallOffs.frameworkCig, cigs)).orderBy(frameworkCallOffs.publishedOn, frameworkCallOffs.cig);
 }
+
+/**
+ * For imports of items that are not instruments (a followed platform's plan items, src/interop/federation):
+ * the aggregator an imported body is, found or created as for instruments.
+ */
+export async function importedAggregatorId(tx: Transaction, aggregator: ImportedInstrument["aggregator"], source: ParsedImport["source"]): Promise<string> {
+  return aggregatorId(tx, { aggregator } as ImportedInstrument, source, await loadLookups());
+}
+
+/** The catalog category a CPV code (or a category name) chooses, as for instruments; null when none matches. */
+export async function importedCategoryId(cpvCode: string | undefined, categoryName: string | undefined): Promise<string | null> {
+  return categoryFor({ cpvCode, categoryName } as ImportedInstrument, await loadLookups());
+}

@@ -1,5 +1,5 @@
 export { runImport, readImport, ocdsSchemas, summaryLine, issueLines, whereLabel, FORMAT_LABELS, SchemasMissingError } from "./run";
-export { applyImport, callOffsOf, FALLBACK_CATEGORY } from "./apply";
+export { applyImport, callOffsOf, FALLBACK_CATEGORY, importedAggregatorId, importedCategoryId } from "./apply";
 export { readInput, InputError, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from "./input";
 export { MalformedFileError, decodeText, parseCsv, parseAmount, parseDate } from "./text";
 export type { ImportResult, ImportOptions, ParsedImport, RowIssue, Where } from "./types";

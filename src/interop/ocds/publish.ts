@@ -5,7 +5,7 @@
  * carries the time of the last change, so a changed process gets a new release id.
  */
 import { createHash } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq, isNull, sql } from "drizzle-orm";
 import { activityPlanItems, activityPlans, aggregators, categories, categoryCpvCodes } from "@db/schema";
 import { NATIONAL_REGION } from "@/catalog/labels";
 import { listInitiatives, type InitiativeSummary } from "@/catalog/read";
@@ -361,6 +361,8 @@ async function planItems(): Promise<PlanItemRow[]> {
     })
     .from(activityPlanItems)
     .innerJoin(activityPlans, eq(activityPlans.id, activityPlanItems.planId))
+    // Items followed from another platform are that platform's to publish (src/interop/federation).
+    .where(isNull(activityPlanItems.sourceKey))
     .orderBy(activityPlans.year, activityPlans.aggregatorId, activityPlanItems.id);
 }
 
@@ -405,14 +407,23 @@ function matchesQuery(
   return true;
 }
 
+/** Conventions followed from another platform (src/interop/federation): that platform publishes them, this one does not again. */
+async function followedConventionIds(): Promise<Set<number>> {
+  const db = await getDb();
+  const rows = await db.all<{ id: number }>(sql`SELECT id FROM conventions WHERE source_key LIKE 'federation:%'`);
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 /** Every release matching the catalog query: conventions first, then plan items, then joint initiatives. */
 export async function ocdsReleases(query: CatalogQuery, options: { today?: string } = {}): Promise<Release[]> {
-  const [ctx, result, items, initiatives] = await Promise.all([
+  const [ctx, searched, items, initiatives, followed] = await Promise.all([
     loadContext(),
     searchConventions({ ...query, page: 1 }, { pageSize: PACKAGE_LIMIT, today: options.today }),
     planItems(),
     initiativesWithDates(),
+    followedConventionIds(),
   ]);
+  const result = { ...searched, items: searched.items.filter((c) => !followed.has(c.id)) };
   const plannedItems = items.filter((i) =>
     matchesQuery(query, ctx, { title: i.title, categoryId: i.categoryId, aggregatorIds: [i.aggregatorId], instrumentType: i.instrumentType, planned: true }),
   );
