@@ -36,7 +36,7 @@ describe("the convention editor in a browser", () => {
     await page.getByLabel("Indirizzo (slug)").fill("pulizia-enti-prova");
     await page.getByLabel("Soggetto aggregatore").selectOption("consip");
     await page.getByLabel("Categoria").selectOption("pulizia-uffici");
-    await page.getByLabel("Stato", { exact: true }).selectOption("active");
+    await page.locator("select[name=status]").selectOption("active");
     await page.getByLabel("Attiva dal").fill("2027-01-01");
     await page.getByLabel("Scadenza").fill("2029-12-31");
 

@@ -116,7 +116,7 @@ describe("the catalog in a browser", () => {
     await page.getByLabel("Indirizzo (slug)").fill("Manutenzione strade");
     await page.getByLabel("Soggetto aggregatore").selectOption("citta-metropolitana-torino");
     await page.getByLabel("Categoria").selectOption("manutenzione-strade");
-    await page.getByLabel("Stato", { exact: true }).selectOption("active");
+    await page.locator("select[name=status]").selectOption("active");
     const lot = page.getByRole("group", { name: "Lotto 1 (nuovo)" });
     await lot.getByLabel("Numero").fill("1");
     await lot.getByLabel("Nome del lotto").fill("Rete nord");

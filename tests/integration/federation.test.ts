@@ -75,10 +75,11 @@ describe("federation: B follows A", () => {
   }, 300_000);
 
   afterAll(async () => {
+    // Close the test's own connections first: stopping a site removes its database folder.
+    dbA?.close();
+    dbB?.close();
     await b?.stop();
     await a?.stop();
-    dbA?.client.close();
-    dbB?.client.close();
     await smtp?.close();
   });
 
