@@ -80,3 +80,21 @@ export function contentDisposition(fileName: string): string {
   const ascii = fileName.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^\x20-\x7e]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
+
+/** The response of a stored file's download (press attachment, convention document), or a plain-text 404. */
+export function storedFileResponse(
+  found: { bytes: Uint8Array; row: { mimeType: string; originalName: string; sha256: string } } | null | undefined,
+  { notFound, cacheControl }: { notFound: string; cacheControl: string },
+): Response {
+  if (!found) return new Response(notFound, { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  return new Response(new Uint8Array(found.bytes), {
+    headers: {
+      "Content-Type": found.row.mimeType,
+      "Content-Length": String(found.bytes.length),
+      "Content-Disposition": contentDisposition(found.row.originalName),
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": cacheControl,
+      ETag: `"${found.row.sha256}"`,
+    },
+  });
+}
