@@ -10,7 +10,7 @@
  */
 import { addDays } from "@/lib/dates";
 import { CIG_PATTERN, cut, kindFromName, parseFlag, regionIn, shortNameOf } from "./common";
-import { foldName, MalformedFileError, parseAmount, parseCsv, parseDate, titleCase } from "./text";
+import { csvNotes, foldName, MalformedFileError, parseAmount, parseCsv, parseDate, titleCase } from "./text";
 import type { ImportedEntry, ParsedImport, RowIssue } from "./types";
 
 export const ANAC_SOURCE = { name: "ANAC", licence: "CC BY 4.0" };
@@ -153,6 +153,6 @@ export function parseAnacCig(bytes: Uint8Array): ParsedImport {
     entries,
     skipped,
     rejected,
-    notes: [`codifica ${csv.encoding}`, `separatore «${csv.delimiter === "\t" ? "tabulazione" : csv.delimiter}»`],
+    notes: csvNotes(csv),
   };
 }

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { InstrumentType } from "@db/schema";
 import { NATIONAL_REGION } from "@/catalog";
 import { cut, regionIn } from "./common";
-import { foldName, MalformedFileError, parseAmount, parseCsv, parseDate } from "./text";
+import { csvNotes, foldName, MalformedFileError, parseAmount, parseCsv, parseDate } from "./text";
 import type { ImportedInstrument, ImportedLot, ParsedImport, RowIssue } from "./types";
 
 export const CONSIP_SOURCE = { name: "Consip", licence: "CC BY 4.0" };
@@ -160,6 +160,6 @@ export function parseConsipBandi(bytes: Uint8Array, today: string): ParsedImport
     entries,
     skipped,
     rejected,
-    notes: [`codifica ${csv.encoding}`, `separatore «${csv.delimiter === "\t" ? "tabulazione" : csv.delimiter}»`],
+    notes: csvNotes(csv),
   };
 }

@@ -114,6 +114,11 @@ export function parseCsv(bytes: Uint8Array, normaliseHeader: (h: string) => stri
   return { headers, rows, delimiter, encoding, malformed };
 }
 
+/** What an import summary says of a CSV file it read: the encoding and the delimiter found. */
+export function csvNotes(csv: ParsedCsv): string[] {
+  return [`codifica ${csv.encoding}`, `separatore «${csv.delimiter === "\t" ? "tabulazione" : csv.delimiter}»`];
+}
+
 /**
  * An amount as open data write it, in euro: "3841,24", "1.234.567,89",
  * "895000.0", "€ 1.000". Returns undefined when empty, NaN when unreadable.
